@@ -1,0 +1,45 @@
+from django import forms
+
+from classroom.models import ClassSession, Course
+from classroom.selectors import emotion_choice_allowed
+
+
+class CourseForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = ["name"]
+        labels = {"name": "Class name"}
+
+
+class SessionStartForm(forms.ModelForm):
+    class Meta:
+        model = ClassSession
+        fields = ["title", "frame_interval_s", "emotion_enabled", "show_snapshots", "sensitivity"]
+        labels = {
+            "title": "Session title (optional)",
+            "frame_interval_s": "Seconds between snapshots",
+            "emotion_enabled": "Estimate facial emotions",
+            "show_snapshots": "Show students' latest snapshots on my dashboard",
+            "sensitivity": "Flag sensitivity",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not emotion_choice_allowed():
+            del self.fields["emotion_enabled"]
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(label="Join code", max_length=12)
+    display_name = forms.CharField(label="Your name (as the teacher will see it)", max_length=60)
+    consent = forms.BooleanField(
+        label="I have read what is collected and I agree to share my camera snapshots for this class.",
+        required=True,
+        error_messages={"required": "Please read what is collected and tick the box to continue."},
+    )
+
+    def clean_display_name(self) -> str:
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError("Please enter a name.")
+        return name

@@ -1,0 +1,17 @@
+"""A fixed-window counter in the shared cache (Redis in production), for join attempts."""
+
+import time
+
+from django.core.cache import cache
+
+
+def rate_limit_hit(*, key: str, limit: int, window_s: int = 60) -> bool:
+    """Counts one attempt; returns True when the caller is over `limit` attempts in this window."""
+    bucket = f"ratelimit:{key}:{int(time.time() // window_s)}"
+    if cache.add(bucket, 1, timeout=window_s + 1):
+        return False
+    try:
+        return cache.incr(bucket) > limit
+    except ValueError:  # expired between add and incr
+        cache.add(bucket, 1, timeout=window_s + 1)
+        return False

@@ -1,0 +1,80 @@
+"""Writes: classes, sessions, joining and leaving."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from classroom.models import ClassSession, Course, Participant, Sensitivity
+
+
+def course_create(*, teacher: AbstractBaseUser, name: str) -> Course:
+    return Course.objects.create(teacher=teacher, name=name.strip())
+
+
+def emotion_enabled_for(requested: bool) -> bool:
+    """The deployment's EMOTION_INFERENCE setting wins over the teacher's choice."""
+    if settings.EMOTION_INFERENCE == "off":
+        return False
+    if settings.EMOTION_INFERENCE == "on":
+        return True
+    return requested
+
+
+def session_start(
+    *,
+    course: Course,
+    title: str = "",
+    frame_interval_s: float = 2.0,
+    emotion_enabled: bool = True,
+    show_snapshots: bool = False,
+    sensitivity: str = Sensitivity.NORMAL,
+) -> ClassSession:
+    """Starts a live session with a fresh unique join code."""
+    for _ in range(10):
+        try:
+            with transaction.atomic():
+                return ClassSession.objects.create(
+                    course=course,
+                    title=title.strip(),
+                    frame_interval_s=frame_interval_s,
+                    emotion_enabled=emotion_enabled_for(emotion_enabled),
+                    show_snapshots=show_snapshots,
+                    sensitivity=sensitivity,
+                )
+        except IntegrityError:  # join code collision: draw another
+            continue
+    raise RuntimeError("Could not draw a free join code")
+
+
+def session_end(*, session: ClassSession) -> bool:
+    """Ends a live session; returns False if it had already ended."""
+    updated = ClassSession.objects.filter(pk=session.pk, status=ClassSession.Status.LIVE).update(
+        status=ClassSession.Status.ENDED, ended_at=timezone.now()
+    )
+    session.refresh_from_db(fields=["status", "ended_at"])
+    return bool(updated)
+
+
+def session_set_sensitivity(*, session_id: int, sensitivity: str) -> None:
+    if sensitivity not in Sensitivity.values:
+        raise ValueError(f"unknown sensitivity {sensitivity!r}")
+    ClassSession.objects.filter(pk=session_id).update(sensitivity=sensitivity)
+
+
+def participant_join(*, session: ClassSession, display_name: str) -> Participant:
+    return Participant.objects.create(session=session, display_name=display_name.strip(), consented_at=timezone.now())
+
+
+def participant_leave(*, participant_id: int, delete_data: bool) -> None:
+    """Marks the student as gone; with delete_data, removes everything recorded about them in the session."""
+    from engagement.services import participant_data_delete
+
+    Participant.objects.filter(pk=participant_id).update(left_at=timezone.now())
+    if delete_data:
+        participant_data_delete(participant_id=participant_id)
+
+
+def session_end_by_id(session_id: int) -> bool:
+    session = ClassSession.objects.filter(pk=session_id).first()
+    return session is not None and session_end(session=session)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from classroom import views
+
+app_name = "classroom"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("classes/new/", views.course_create, name="course_create"),
+    path("classes/<int:course_id>/", views.course_detail, name="course_detail"),
+    path("classes/<int:course_id>/start/", views.session_start, name="session_start"),
+    path("sessions/<int:session_id>/live/", views.session_live, name="session_live"),
+    path("sessions/<int:session_id>/end/", views.session_end, name="session_end"),
+    path("sessions/<int:session_id>/student/", views.student, name="student"),
+    path("join/", views.join, name="join"),
+    path("join/<str:code>/", views.join, name="join_code"),
+]

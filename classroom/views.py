@@ -1,0 +1,171 @@
+"""Pages: thin views that parse, authorize and delegate to services and selectors."""
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from classroom import selectors, services
+from classroom.broadcast import session_ended_broadcast
+from classroom.forms import CourseForm, JoinForm, SessionStartForm
+from classroom.ratelimit import rate_limit_hit
+from classroom.tokens import InvalidToken, participant_claim, participant_token
+
+_TOKENS_KEY = "pulse_participant_tokens"
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "classroom/home.html",
+        {
+            "courses": selectors.courses_for_teacher(request.user),
+            "live_sessions": selectors.live_sessions_for_teacher(request.user),
+        },
+    )
+
+
+@login_required
+def course_create(request: HttpRequest) -> HttpResponse:
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        course = services.course_create(teacher=request.user, name=form.cleaned_data["name"])
+        return redirect("classroom:course_detail", course_id=course.pk)
+    return render(request, "classroom/course_form.html", {"form": form})
+
+
+def _emotion_mode_note() -> str:
+    return {
+        "on": "This server always estimates facial emotions (set by your administrator).",
+        "off": "Emotion estimation is switched off on this server: sessions show presence, attention and "
+        "student voice only.",
+        "per-session": "",
+    }[settings.EMOTION_INFERENCE]
+
+
+@login_required
+def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_for_teacher(request.user, course_id)
+    return render(
+        request,
+        "classroom/course_detail.html",
+        {
+            "course": course,
+            "sessions": selectors.sessions_of_course(course),
+            "form": SessionStartForm(),
+            "emotion_mode_note": _emotion_mode_note(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_start(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_for_teacher(request.user, course_id)
+    form = SessionStartForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "classroom/course_detail.html",
+            {
+                "course": course,
+                "sessions": selectors.sessions_of_course(course),
+                "form": form,
+                "emotion_mode_note": _emotion_mode_note(),
+            },
+            status=400,
+        )
+    session = services.session_start(
+        course=course,
+        title=form.cleaned_data["title"],
+        frame_interval_s=form.cleaned_data["frame_interval_s"],
+        emotion_enabled=form.cleaned_data.get("emotion_enabled", True),
+        show_snapshots=form.cleaned_data["show_snapshots"],
+        sensitivity=form.cleaned_data["sensitivity"],
+    )
+    return redirect("classroom:session_live", session_id=session.pk)
+
+
+@login_required
+def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = selectors.session_for_teacher(request.user, session_id)
+    return render(
+        request,
+        "classroom/session_live.html",
+        {
+            "session": session,
+            "join_url": request.build_absolute_uri(reverse("classroom:join_code", args=[session.code])),
+            "ws_path": f"/ws/teacher/sessions/{session.pk}/",
+            "end_url": reverse("classroom:session_end", args=[session.pk]),
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = selectors.session_for_teacher(request.user, session_id)
+    if services.session_end(session=session):
+        async_to_sync(session_ended_broadcast)(session.pk)
+        messages.success(request, "The session has ended.")
+    return redirect("classroom:course_detail", course_id=session.course_id)
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def join(request: HttpRequest, code: str = "") -> HttpResponse:
+    form = JoinForm(request.POST or None, initial={"code": code})
+    session = selectors.live_session_by_code(request.POST.get("code", code)) if (code or request.POST) else None
+    if request.method == "POST":
+        if rate_limit_hit(key=f"join:{_client_ip(request)}", limit=settings.JOIN_ATTEMPTS_PER_MINUTE):
+            form.add_error(None, "Too many attempts. Please wait a minute and try again.")
+            status = 429
+        elif form.is_valid() and session is None:
+            form.add_error("code", "No live class with that code. Check the code with your teacher.")
+            status = 400
+        elif form.is_valid() and session is not None:
+            participant = services.participant_join(session=session, display_name=form.cleaned_data["display_name"])
+            tokens = request.session.get(_TOKENS_KEY, {})
+            tokens[str(session.pk)] = participant_token(participant_id=participant.pk, session_id=session.pk)
+            request.session[_TOKENS_KEY] = tokens
+            return redirect("classroom:student", session_id=session.pk)
+        else:
+            status = 400
+    else:
+        status = 200
+    context = {"form": form, "session": session, "privacy_items": selectors.privacy_items(session)}
+    return render(request, "classroom/join.html", context, status=status)
+
+
+def student(request: HttpRequest, session_id: int) -> HttpResponse:
+    token = request.session.get(_TOKENS_KEY, {}).get(str(session_id))
+
+    try:
+        claim = participant_claim(token)
+    except InvalidToken:
+        messages.info(request, "Please join the class with its code first.")
+        return redirect("classroom:join")
+    participant = selectors.participant_in_session(claim.participant_id, claim.session_id)
+    if participant is None or not participant.session.is_live:
+        messages.info(request, "That class has ended or you have left it.")
+        return redirect("classroom:join")
+    session = participant.session
+    return render(
+        request,
+        "classroom/student.html",
+        {
+            "session": session,
+            "participant": participant,
+            "ws_path": f"/ws/student/?token={token}",
+            "frame_interval_ms": int(session.frame_interval_s * 1000),
+            "privacy_items": selectors.privacy_items(session),
+            "leave_url": reverse("classroom:join"),
+        },
+    )

@@ -1,0 +1,350 @@
+// The teacher's live dashboard: speaks the teacher side of protocol v1 (docs/protocol.md).
+import { LiveSocket } from "../live-socket.js";
+import { FLAG_LABELS, VOICE_REPORTED } from "../labels.js";
+import { announcer, h, setText } from "../util.js";
+import { Gallery, isActiveFlag } from "./tiles.js";
+import { Timeline } from "./timeline.js";
+import { PollPanel, VoicePanel } from "./voice.js";
+
+const root = document.getElementById("dashboard");
+const $ = (id) => document.getElementById(id);
+const announce = announcer($("announcer"));
+
+const state = {
+  emotionEnabled: root.dataset.emotionEnabled === "true",
+  ended: root.dataset.isLive !== "true",
+  flags: new Map(), // "participant:kind" -> the latest flag of that kind (active or cleared)
+  latestPoint: null,
+  alertMessage: null,
+  ending: false,
+};
+
+const gallery = new Gallery($("gallery"), { emotionEnabled: state.emotionEnabled, onDismiss: dismissFlag });
+const timeline = new Timeline($("timeline-chart"), { emotionEnabled: state.emotionEnabled, summaryEl: $("timeline-summary") });
+const voice = new VoicePanel({ countsEl: $("voice-counts"), feedEl: $("voice-feed"), emptyEl: $("voice-empty") });
+const poll = new PollPanel(
+  {
+    form: $("poll-form"),
+    question: $("poll-question"),
+    live: $("poll-live"),
+    liveQuestion: $("poll-live-question"),
+    liveState: $("poll-live-state"),
+    bars: $("poll-bars"),
+    closeButton: $("poll-close"),
+    newButton: $("poll-new"),
+  },
+  {
+    start: (question) => sendOrWarn({ type: "poll.start", question }),
+    close: (pollId) => sendOrWarn({ type: "poll.close", poll_id: pollId }),
+    announce,
+  },
+);
+
+const socket = new LiveSocket(root.dataset.wsPath, { onMessage: handleMessage, onStatus: showConnection });
+
+// --- Messages from the server ---------------------------------------------------------
+
+const handlers = {
+  snapshot(msg) {
+    if (msg.session) applySession(msg.session);
+    state.flags.clear();
+    for (const flag of msg.flags || []) state.flags.set(flagKey(flag), flag);
+    gallery.clear();
+    for (const tile of msg.students || []) upsertStudent(tile);
+    timeline.setPoints(msg.timeline || []);
+    state.latestPoint = (msg.timeline || []).reduce((a, p) => (!a || p.t >= a.t ? p : a), null);
+    voice.set(msg.voice || {});
+    timeline.setVoice((msg.voice && msg.voice.recent) || []);
+    poll.setAll(msg.polls || []);
+    showAlert(msg.alert || null);
+    renderFlagList();
+    renderStats();
+  },
+  "student.update"(msg) {
+    upsertStudent(msg.student);
+    renderFlagList();
+    renderStats();
+  },
+  "timeline.point"(msg) {
+    timeline.addPoint(msg.point);
+    if (!state.latestPoint || msg.point.t >= state.latestPoint.t) state.latestPoint = msg.point;
+    renderStats();
+  },
+  "flag.raised"(msg) {
+    const flag = msg.flag;
+    const known = state.flags.get(flagKey(flag));
+    const isNew = !known || !isActiveFlag(known);
+    state.flags.set(flagKey(flag), flag);
+    gallery.setFlags(flag.participant_id, activeFlagsFor(flag.participant_id));
+    renderFlagList();
+    if (isNew && isActiveFlag(flag)) announce(`${flag.name}: ${FLAG_LABELS[flag.kind] || flag.kind}. ${flag.explanation || ""}`);
+  },
+  "flag.cleared"(msg) {
+    state.flags.set(flagKey(msg.flag), msg.flag);
+    gallery.setFlags(msg.flag.participant_id, activeFlagsFor(msg.flag.participant_id));
+    renderFlagList();
+  },
+  "class.alert"(msg) {
+    showAlert(msg.alert);
+  },
+  voice(msg) {
+    voice.add(msg.report, msg.counts);
+    timeline.addVoice(msg.report);
+    const r = msg.report;
+    announce(`${r.name} ${VOICE_REPORTED[r.kind] || r.kind}${r.text ? `: ${r.text}` : ""}`);
+  },
+  "poll.results"(msg) {
+    poll.update(msg.poll);
+  },
+  "session.ended"() {
+    showEnded();
+  },
+  settings(msg) {
+    $("sensitivity").value = msg.sensitivity;
+    const option = $("sensitivity").selectedOptions[0];
+    setText($("settings-status"), `Flag sensitivity is now ${option ? option.textContent : msg.sensitivity}.`);
+  },
+  error(msg) {
+    toast(msg.message || "Something went wrong.");
+    poll.reset();
+  },
+};
+
+function handleMessage(msg) {
+  if (!msg || typeof msg !== "object") return;
+  const handler = handlers[msg.type];
+  if (handler) handler(msg);
+}
+
+function applySession(session) {
+  if (typeof session.emotion_enabled === "boolean" && session.emotion_enabled !== state.emotionEnabled) {
+    state.emotionEnabled = session.emotion_enabled;
+    gallery.emotionEnabled = session.emotion_enabled;
+    timeline.setEmotionEnabled(session.emotion_enabled);
+  }
+  if (session.sensitivity) $("sensitivity").value = session.sensitivity;
+  if (session.status === "ended") showEnded();
+}
+
+/** One current flag per student and kind: a tile's flags may not carry their id yet. */
+function flagKey(flag) {
+  return `${flag.participant_id}:${flag.kind}`;
+}
+
+function activeFlagsFor(participantId) {
+  return [...state.flags.values()].filter((f) => f.participant_id === participantId && isActiveFlag(f));
+}
+
+function upsertStudent(tile) {
+  if (Array.isArray(tile.flags)) {
+    // The tile carries the student's current flags: they replace what we knew.
+    for (const [key, flag] of state.flags) if (flag.participant_id === tile.id) state.flags.delete(key);
+    for (const flag of tile.flags) {
+      const full = { name: tile.name, raised_at: flag.since, ...flag, participant_id: tile.id };
+      state.flags.set(flagKey(full), full);
+    }
+  }
+  gallery.upsert(tile, activeFlagsFor(tile.id));
+}
+
+// --- Rendering of the summary parts -----------------------------------------------------
+
+function renderStats() {
+  const tiles = [...gallery.tiles.values()].map((e) => e.data);
+  const connected = tiles.filter((t) => t.status && t.status !== "disconnected").length;
+  const present = tiles.filter((t) => t.status === "live").length;
+  setText($("stat-connected"), String(connected));
+  setText($("stat-joined"), `${tiles.length} joined`);
+  setText($("stat-present"), String(present));
+  setText($("stat-present-sub"), `of ${connected} connected`);
+  setText($("student-count"), String(tiles.length));
+  $("gallery-empty").hidden = tiles.length > 0;
+  poll.setConnected(connected);
+
+  const point = state.latestPoint;
+  for (const key of ["engagement", "attention"]) {
+    const value = point && point[key] !== null && point[key] !== undefined ? Math.round(point[key]) : null;
+    setText($(`stat-${key}`), value === null ? "—" : String(value));
+    $(`stat-${key}-bar`).style.width = `${value ?? 0}%`;
+  }
+}
+
+function renderFlagList() {
+  const active = [...state.flags.values()].filter(isActiveFlag).sort((a, b) => (b.raised_at || 0) - (a.raised_at || 0));
+  const list = $("flag-list");
+  const focusedKey = list.contains(document.activeElement) ? document.activeElement.dataset.flagKey : null;
+  list.replaceChildren(...active.map((flag) => {
+    const link = h("a", { href: `#student-${flag.participant_id}`, class: "flag-list__name" }, flag.name || "Student");
+    link.addEventListener("click", (event) => {
+      const tile = $(`student-${flag.participant_id}`);
+      if (!tile) return;
+      event.preventDefault();
+      tile.scrollIntoView({ behavior: "smooth", block: "center" });
+      tile.focus({ preventScroll: true });
+    });
+    let dismiss = null;
+    if (flag.id) {
+      dismiss = h("button", { type: "button", class: "button button--small button--quiet", dataset: { flagKey: flagKey(flag) } },
+        "Dismiss", h("span", { class: "visually-hidden" }, ` ${FLAG_LABELS[flag.kind] || flag.kind} flag for ${flag.name}`));
+      dismiss.addEventListener("click", () => dismissFlag(flag.id, dismiss));
+    }
+    return h("li", { class: `flag flag--${flag.kind}` },
+      h("p", { class: "flag__text" }, link, " ", h("strong", { class: "flag__kind" }, FLAG_LABELS[flag.kind] || flag.kind)),
+      flag.explanation ? h("p", { class: "flag__why" }, flag.explanation) : null,
+      dismiss);
+  }));
+  if (focusedKey) list.querySelector(`button[data-flag-key="${focusedKey}"]`)?.focus();
+  setText($("flag-count"), String(active.length));
+  $("flags-empty").hidden = active.length > 0;
+}
+
+function showAlert(alert) {
+  const region = $("class-alert");
+  const message = alert ? alert.message : null;
+  if (message === state.alertMessage) return;
+  state.alertMessage = message;
+  if (!alert) {
+    region.replaceChildren();
+    return;
+  }
+  const share = typeof alert.share === "number" ? ` (${Math.round(alert.share * 100)}% of the class)` : "";
+  region.replaceChildren(h("div", { class: `class-alert class-alert--${alert.kind || "info"}` },
+    h("span", { class: "class-alert__icon", "aria-hidden": "true" }, "!"),
+    h("p", {}, h("strong", {}, "Heads up: "), alert.message, share)));
+}
+
+let toastTimer = null;
+function toast(text) {
+  const el = $("toast");
+  el.textContent = text;
+  el.hidden = false;
+  announce(text);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, 6000);
+}
+
+// --- Connection indicator -------------------------------------------------------------------
+
+let countdown = null;
+function showConnection(status) {
+  const el = $("connection");
+  const text = $("connection-text");
+  clearInterval(countdown);
+  el.className = `conn conn--${status.state}`;
+  switch (status.state) {
+    case "connecting":
+      setText(text, status.attempt ? "Reconnecting…" : "Connecting…");
+      break;
+    case "open":
+      setText(text, "Connected");
+      poll.reset();
+      break;
+    case "reconnecting": {
+      const tick = () => setText(text, `Connection lost · retrying in ${Math.max(1, Math.ceil((status.retryAt - Date.now()) / 1000))} s`);
+      tick();
+      countdown = setInterval(tick, 1000);
+      break;
+    }
+    case "closed":
+      if (status.code === 4004) {
+        setText(text, "Session ended");
+        showEnded();
+      } else if (status.code === 4001) {
+        setText(text, "Signed out: log in again to reconnect");
+      } else {
+        setText(text, status.reason || "Disconnected");
+      }
+      break;
+    case "stopped":
+      setText(text, state.ended ? "Session ended" : "Disconnected");
+      break;
+    default:
+      break;
+  }
+}
+
+// --- Teacher actions ------------------------------------------------------------------------------
+
+function sendOrWarn(message) {
+  if (socket.sendJSON(message)) return true;
+  toast("Not connected right now. Try again in a moment.");
+  return false;
+}
+
+function dismissFlag(flagId, button) {
+  if (!sendOrWarn({ type: "flag.dismiss", flag_id: flagId })) return;
+  button.disabled = true;
+  button.firstChild.textContent = "Dismissing…";
+}
+
+$("sensitivity").addEventListener("change", (event) => {
+  const select = event.target;
+  if (sendOrWarn({ type: "settings", sensitivity: select.value })) setText($("settings-status"), "Saving…");
+});
+
+// End session: confirm in a dialog, end over the socket, fall back to the POST form.
+const endForm = $("end-form");
+const endDialog = $("end-dialog");
+endForm.addEventListener("submit", (event) => {
+  if (state.ending) return; // the fallback submit below
+  event.preventDefault();
+  if (typeof endDialog.showModal === "function") endDialog.showModal();
+  else if (window.confirm("End this session for everyone?")) endSession();
+});
+$("end-cancel").addEventListener("click", () => endDialog.close());
+$("end-confirm").addEventListener("click", () => {
+  endDialog.close();
+  endSession();
+});
+
+function endSession() {
+  state.ending = true;
+  $("end-button").disabled = true;
+  setText($("end-button"), "Ending…");
+  const submitForm = () => {
+    if (!state.ended) endForm.submit();
+  };
+  if (socket.sendJSON({ type: "session.end" })) {
+    // Wait for session.ended; if it does not come, the POST does the job.
+    setTimeout(submitForm, 4000);
+  } else {
+    submitForm();
+  }
+}
+
+function showEnded() {
+  if (state.ended && !$("ended-panel").hidden) return;
+  state.ended = true;
+  socket.stop();
+  const badge = $("session-status");
+  badge.textContent = "Ended";
+  badge.className = "badge badge--neutral";
+  endForm.hidden = true;
+  $("poll-form").hidden = true;
+  $("poll-close").hidden = true;
+  $("sensitivity").disabled = true;
+  const panel = $("ended-panel");
+  panel.hidden = false;
+  panel.focus();
+  setText($("connection-text"), "Session ended");
+  $("connection").className = "conn conn--closed";
+  announce("The session has ended.");
+}
+
+// --- Start ----------------------------------------------------------------------------------------
+
+setInterval(() => {
+  gallery.tick();
+  voice.tick();
+}, 15000);
+
+renderStats();
+renderFlagList();
+if (state.ended) {
+  endForm.hidden = true;
+  $("poll-form").hidden = true;
+  $("sensitivity").disabled = true;
+  showConnection({ state: "stopped" });
+} else {
+  socket.start();
+}

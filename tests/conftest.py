@@ -1,0 +1,38 @@
+"""Shared fixtures. Service-backed tests skip when Redis/PostgreSQL are missing, except in CI
+(PULSE_REQUIRE_SERVICES=1), where a missing service is a failure."""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("PULSE_REQUIRE_SERVICES") == "1"
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def service_reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def need_service(name: str, url: str, default_port: int) -> None:
+    if service_reachable(url, default_port):
+        return
+    message = f"{name} is not reachable at {url}"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (PULSE_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    need_service("Redis", TEST_REDIS_URL, 6379)
+    import redis
+
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    return TEST_REDIS_URL
