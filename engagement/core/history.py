@@ -1,0 +1,243 @@
+"""Reports over stored data: per-student summaries, the most confused stretches, curves, report agreement."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from engagement.core.rules import DEFAULT_RULES, Rules
+from engagement.core.scores import attention_score, engagement_score
+from engagement.core.signals import activity_of, reading_signals
+from engagement.core.timeline import MoodPoint
+from engagement.core.types import CANT_SEE, EMOTIONS, FLAG_KINDS, REPORT_KINDS, FlagEvent, Reading, SelfReport
+
+REPORT_FLAG_PREFIX = "Tapped"  # how a tap-raised confused flag's explanation starts (for flags stored without cause)
+
+
+def flag_intervals(flags: Iterable[FlagEvent]) -> list[tuple[int, str, float, float | None, FlagEvent]]:
+    """Pair raised/cleared events: (participant_id, kind, raised_at, cleared_at or None, the raised event),
+    in the order they were raised."""
+    open_flags: dict[tuple[int, str], FlagEvent] = {}
+    out: list[tuple[int, str, float, float | None, FlagEvent]] = []
+    for event in sorted(flags, key=lambda e: (e.t, e.action != "cleared")):
+        key = (event.participant_id, event.kind)
+        if event.action == "raised":
+            if key not in open_flags:
+                open_flags[key] = event
+        elif key in open_flags:
+            raised = open_flags.pop(key)
+            out.append((raised.participant_id, raised.kind, raised.t, event.t, raised))
+    out += [(e.participant_id, e.kind, e.t, None, e) for e in open_flags.values()]
+    out.sort(key=lambda item: (item[2], item[0], item[1]))
+    return out
+
+
+def is_report_flag(event: FlagEvent) -> bool:
+    """True when the flag was raised by the student's own tap rather than by their face."""
+    return event.cause == "report" or (event.cause == "" and event.explanation.startswith(REPORT_FLAG_PREFIX))
+
+
+def self_report_agreement(
+    flags: Sequence[FlagEvent], reports: Sequence[SelfReport], *, window_s: float = 120
+) -> dict[str, Any]:
+    """How often an "I'm confused" tap was preceded by a confused flag raised from the student's face: the flag
+    was up at some moment in the window_s seconds before the tap (flags raised by taps do not count).
+
+    Returns {"confused_reports": n, "preceded_by_flag": k, "share": k / n or None, "window_s",
+    "face_flags": m (confused flags raised from the face), "followed_by_report": j (of those, how many were
+    followed by a tap from that student within window_s of being raised), "flag_share": j / m or None}.
+    """
+    face_flags = [
+        (pid, raised, cleared)
+        for pid, kind, raised, cleared, event in flag_intervals(flags)
+        if kind == "confused" and not is_report_flag(event)
+    ]
+    taps = sorted((r for r in reports if r.kind == "confused"), key=lambda r: (r.t, r.participant_id))
+    preceded = 0
+    for tap in taps:
+        if any(
+            pid == tap.participant_id and raised < tap.t and (cleared is None or cleared > tap.t - window_s)
+            for pid, raised, cleared in face_flags
+        ):
+            preceded += 1
+    followed = sum(
+        1
+        for pid, raised, _ in face_flags
+        if any(tap.participant_id == pid and raised <= tap.t <= raised + window_s for tap in taps)
+    )
+    return {
+        "confused_reports": len(taps),
+        "preceded_by_flag": preceded,
+        "share": preceded / len(taps) if taps else None,
+        "window_s": window_s,
+        "face_flags": len(face_flags),
+        "followed_by_report": followed,
+        "flag_share": followed / len(face_flags) if face_flags else None,
+    }
+
+
+def student_summary(
+    readings: Iterable[Reading],
+    flags: Iterable[FlagEvent],
+    reports: Iterable[SelfReport],
+    *,
+    participant_id: int | None = None,
+    end: float | None = None,
+    rules: Rules | None = None,
+) -> dict[str, Any]:
+    """One student's session in numbers.
+
+    participant_id defaults to the one participant in readings (ValueError if there are several); flags and
+    reports of other participants are ignored. Each reading stands for the time until the next one (at most
+    rules.max_gap_s). Flags still up are counted until `end` (default: the last reading).
+    Returns {"participant_id", "first_seen", "last_seen", "time_connected_s", "time_present_s",
+    "time_cant_see_s", "time_camera_off_s", "share_present", "dominant_emotions": [{"emotion", "share"}] (top 3),
+    "share_confused", "share_bored", "share_absent", "flags": [{"kind", "raised_at", "cleared_at",
+    "explanation", "cause"}], "reports": {kind: n}, "engagement", "attention"}; shares are 0-1 or None.
+    """
+    rules = rules or DEFAULT_RULES
+    readings = sorted(readings, key=lambda r: r.t)
+    ids = {r.participant_id for r in readings}
+    if participant_id is None:
+        if len(ids) > 1:
+            raise ValueError("readings of several participants: pass participant_id")
+        participant_id = next(iter(ids), None)
+    readings = [r for r in readings if r.participant_id == participant_id]
+    weights = [min(b.t - a.t, rules.max_gap_s) for a, b in itertools.pairwise(readings)]
+    weights.append(weights[-1] if weights else 0.0)
+
+    connected = present = cant_see = camera_off = 0.0
+    prob_sums = [0.0] * len(EMOTIONS)
+    prob_n = 0
+    attention: list[float] = []
+    engagement: list[float] = []
+    for reading, w in zip(readings, weights, strict=True):
+        sig = reading_signals(reading, rules=rules)
+        connected += w
+        if reading.face and reading.camera == "on":
+            present += w
+        if sig.quality in CANT_SEE:
+            cant_see += w
+        if reading.camera != "on":
+            camera_off += w
+        activity = None
+        if sig.probabilities is not None:
+            prob_n += 1
+            activity = activity_of(sig.probabilities)
+            for i, p in enumerate(sig.probabilities):
+                prob_sums[i] += p
+        attention.append(attention_score(page=sig.page, presence=sig.presence))
+        engagement.append(engagement_score(page=sig.page, presence=sig.presence, activity=activity))
+
+    own_flags = [e for e in flags if e.participant_id == participant_id]
+    first = readings[0].t if readings else min((e.t for e in own_flags), default=None)
+    last = readings[-1].t if readings else max((e.t for e in own_flags), default=None)
+    stop = end if end is not None else last
+    flagged = dict.fromkeys(FLAG_KINDS, 0.0)
+    flag_rows = []
+    for _, kind, raised, cleared, event in flag_intervals(own_flags):
+        until = cleared if cleared is not None else stop
+        if until is not None and kind in flagged:
+            flagged[kind] += max(0.0, until - raised)
+        flag_rows.append(
+            {
+                "kind": kind,
+                "raised_at": raised,
+                "cleared_at": cleared,
+                "explanation": event.explanation,
+                "cause": event.cause,
+            }
+        )
+    counts = dict.fromkeys(REPORT_KINDS, 0)
+    for report in reports:
+        if report.participant_id == participant_id and report.kind in counts:
+            counts[report.kind] += 1
+    dominant: list[dict[str, Any]] = []
+    if prob_n:
+        means = sorted(((s / prob_n, name) for s, name in zip(prob_sums, EMOTIONS, strict=True)), reverse=True)
+        dominant = [{"emotion": name, "share": round(share, 3)} for share, name in means[:3]]
+
+    def share_of(seconds: float) -> float | None:
+        return min(1.0, seconds / connected) if connected > 0 else None
+
+    return {
+        "participant_id": participant_id,
+        "first_seen": first,
+        "last_seen": last,
+        "time_connected_s": connected,
+        "time_present_s": present,
+        "time_cant_see_s": cant_see,
+        "time_camera_off_s": camera_off,
+        "share_present": share_of(present),
+        "dominant_emotions": dominant,
+        "share_confused": share_of(flagged["confused"]),
+        "share_bored": share_of(flagged["bored"]),
+        "share_absent": share_of(flagged["absent"]),
+        "flags": flag_rows,
+        "reports": counts,
+        "engagement": math.fsum(engagement) / len(engagement) if engagement else None,
+        "attention": math.fsum(attention) / len(attention) if attention else None,
+    }
+
+
+def confusion_of(shares: dict[str, float], rules: Rules) -> float:
+    """The confused-looking weight of a timeline point's shares (same weights as the confused flag), 0-1."""
+    return sum(w * shares.get(name, 0.0) for name, w in zip(EMOTIONS, rules.confused_weights, strict=True))
+
+
+def most_confused_windows(
+    points: Sequence[MoodPoint], *, k: int = 3, window_s: float = 60, rules: Rules | None = None
+) -> list[dict[str, Any]]:
+    """The k stretches of window_s seconds where the class looked most confused, best first, never overlapping.
+
+    A stretch starts at a timeline point; its score is the mean confused-looking weight of its points with
+    shares, each point weighted by the students present. Returns [{"start", "end", "confusion" (0-1),
+    "present" (mean students present), "shares": {emotion: mean share}}].
+    """
+    rules = rules or DEFAULT_RULES
+    pts = sorted((p for p in points if p.shares), key=lambda p: p.t)
+    candidates: list[tuple[float, float, dict[str, Any]]] = []
+    hi = 0
+    for lo, first in enumerate(pts):
+        stop = first.t + window_s
+        hi = max(hi, lo)
+        while hi < len(pts) and pts[hi].t < stop:
+            hi += 1
+        members = pts[lo:hi]
+        weights = [max(1, p.present) for p in members]
+        total = sum(weights)
+        score = sum(w * confusion_of(p.shares, rules) for w, p in zip(weights, members, strict=True)) / total
+        shares = {
+            name: sum(w * p.shares.get(name, 0.0) for w, p in zip(weights, members, strict=True)) / total
+            for name in EMOTIONS
+        }
+        present = sum(p.present for p in members) / len(members)
+        window = {"start": first.t, "end": stop, "confusion": score, "present": present, "shares": shares}
+        candidates.append((-score, first.t, window))
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    chosen: list[dict[str, Any]] = []
+    for _, _, window in candidates:
+        if len(chosen) >= k:
+            break
+        if all(window["end"] <= c["start"] or window["start"] >= c["end"] for c in chosen):
+            chosen.append(window)
+    return chosen
+
+
+def engagement_curve(
+    points: Sequence[MoodPoint], *, smooth_s: float = 60.0, field: str = "engagement"
+) -> list[list[float]]:
+    """[[t, value], ...] of the class engagement (or field="attention"), each value the mean over the points
+    in the trailing smooth_s seconds; points without a value are skipped."""
+    if field not in ("engagement", "attention"):
+        raise ValueError('field must be "engagement" or "attention"')
+    series = sorted((p.t, v) for p in points if (v := getattr(p, field)) is not None)
+    out: list[list[float]] = []
+    lo = 0
+    for hi, (t, _) in enumerate(series):
+        while series[lo][0] <= t - smooth_s:
+            lo += 1
+        out.append([t, math.fsum(v for _, v in series[lo : hi + 1]) / (hi - lo + 1)])
+    return out

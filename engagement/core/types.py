@@ -1,0 +1,87 @@
+"""Plain data the engagement core works on: what a snapshot showed, what a student said, what a rule decided."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# FER-2013's label order; probabilities in a Reading follow it (same as inference.types.EMOTIONS).
+EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+CAMERA_STATES: tuple[str, ...] = ("on", "paused", "off")
+FLAG_KINDS: tuple[str, ...] = ("absent", "confused", "bored")
+REPORT_KINDS: tuple[str, ...] = ("confused", "too_fast", "too_slow", "all_good", "raise_hand")
+QUALITY_STATES: tuple[str, ...] = ("ok", "no_face", "too_dark", "too_blurry", "face_too_small", "camera_off")
+# Qualities where the camera is on but the picture cannot be trusted: "can't see you", never "disengaged".
+CANT_SEE: frozenset[str] = frozenset({"too_dark", "too_blurry", "face_too_small"})
+# Why a flag was raised; kept with the flag so reports can tell a face-based flag from a tapped one.
+CAUSES: tuple[str, ...] = ("face", "report", "no_face", "tab_hidden", "attention")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One analyzed snapshot, or one attention heartbeat while the camera is paused or off.
+
+    brightness (mean gray 0-255) and blur (variance of the Laplacian) describe the face crop when a face was
+    found and the whole frame otherwise; face_px is the face box's shorter side. None means "not measured".
+    probabilities follow EMOTIONS and are None when there is no face or emotion inference is off.
+    """
+
+    participant_id: int
+    t: float
+    camera: str
+    face: bool
+    probabilities: tuple[float, ...] | None
+    brightness: float | None
+    blur: float | None
+    face_px: int | None
+    tab_visible: bool | None = None
+    focused: bool | None = None
+    idle_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.camera not in CAMERA_STATES:
+            raise ValueError(f"camera must be one of {CAMERA_STATES}, not {self.camera!r}")
+        if self.probabilities is not None and len(self.probabilities) != len(EMOTIONS):
+            raise ValueError(f"probabilities must have {len(EMOTIONS)} values in EMOTIONS order")
+
+
+@dataclass(frozen=True, slots=True)
+class SelfReport:
+    """A student's tap on a voice button."""
+
+    participant_id: int
+    t: float
+    kind: str
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in REPORT_KINDS:
+            raise ValueError(f"kind must be one of {REPORT_KINDS}, not {self.kind!r}")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"participant_id": self.participant_id, "kind": self.kind, "text": self.text, "t": self.t}
+
+
+@dataclass(frozen=True, slots=True)
+class FlagEvent:
+    """A flag was raised or cleared for one student.
+
+    cause says what raised it ("face", "report", "no_face", "tab_hidden", "attention"); on a cleared event it
+    repeats the cause of the flag being cleared. Older stored flags may have cause "".
+    """
+
+    participant_id: int
+    kind: str
+    action: str
+    t: float
+    explanation: str
+    cause: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "participant_id": self.participant_id,
+            "kind": self.kind,
+            "action": self.action,
+            "t": self.t,
+            "explanation": self.explanation,
+            "cause": self.cause,
+        }
