@@ -1,0 +1,45 @@
+"""`python -m inference evaluate`: score a model on a labelled FER-2013-layout set (folder, zip or csv)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "fer2013" / "fer2013-publictest.zip"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Kaggle-layout folder or zip, or fer2013.csv")
+    parser.add_argument("--usage", default="PublicTest", help="csv rows to score: Training, PublicTest or PrivateTest")
+    parser.add_argument("--model", type=Path, default=None, help="model file (default: the shipped model)")
+    parser.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    parser.add_argument("--plot", type=Path, default=None, help="write the confusion matrix as a PNG here")
+    parser.add_argument("--no-tta", action="store_true", help="no test-time augmentation (serving uses it)")
+    parser.add_argument("--batch-size", type=int, default=256)
+
+
+def run(args: argparse.Namespace) -> int:
+    from inference.data import dataset_load, default_cache_dir
+    from inference.evaluation import confusion_plot, model_evaluate, predictor_load
+    from inference.types import EMOTIONS, InferenceError
+
+    try:
+        images, labels = dataset_load(args.data, usage=args.usage, cache_dir=default_cache_dir())
+        predictor = predictor_load(args.model, tta=not args.no_tta)
+        report = model_evaluate(predictor, images, labels, batch_size=args.batch_size)
+    except InferenceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.plot:
+        confusion_plot(report, args.plot)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{args.data}: n={report['n']} accuracy {report['accuracy']:.4f} macro-F1 {report['macro_f1']:.4f}")
+    print(f"{'':10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
+    for name in EMOTIONS:
+        row = report["per_class"][name]
+        print(f"{name:10}{row['precision']:>10.4f}{row['recall']:>10.4f}{row['f1']:>10.4f}{row['support']:>10}")
+    return 0

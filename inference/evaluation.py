@@ -1,0 +1,161 @@
+"""Score an emotion model on a labelled set, through the same loading, preprocessing and TTA as serving.
+
+The metrics are plain numpy (no scikit-learn). Keras is imported only when a .keras file has to be loaded
+directly, so the web app may import this module cheaply.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from inference.types import EMOTIONS, InferenceError
+
+
+class EmotionPredictor(Protocol):
+    def predict(self, faces: np.ndarray) -> np.ndarray: ...
+
+
+def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, classes: int = len(EMOTIONS)) -> np.ndarray:
+    """Counts (K, K) int64: row = true class, column = predicted class."""
+    labels = np.asarray(labels, dtype=np.int64)
+    predictions = np.asarray(predictions, dtype=np.int64)
+    return np.bincount(labels * classes + predictions, minlength=classes * classes).reshape(classes, classes)
+
+
+def per_class_scores(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall, F1 (float64 (K,), 0 where undefined) and support (int64 (K,)) from a confusion matrix."""
+    tp = np.diag(confusion).astype(np.float64)
+    predicted = confusion.sum(axis=0)
+    support = confusion.sum(axis=1)
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
+    total = precision + recall
+    f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(tp), where=total > 0)
+    return precision, recall, f1, support.astype(np.int64)
+
+
+def macro_f1(confusion: np.ndarray) -> float:
+    """The unweighted mean of the per-class F1 over the classes present in the truth or the predictions."""
+    _, _, f1, support = per_class_scores(confusion)
+    seen = (support > 0) | (confusion.sum(axis=0) > 0)
+    return float(f1[seen].mean()) if seen.any() else 0.0
+
+
+def metrics_report(labels: np.ndarray, predictions: np.ndarray) -> dict[str, Any]:
+    """The evaluation JSON: {"n", "accuracy", "macro_f1", "per_class": {emotion: {precision, recall, f1, support}},
+    "confusion": K x K list (rows: truth, columns: prediction, in EMOTIONS order)}."""
+    labels = np.asarray(labels, dtype=np.int64)
+    predictions = np.asarray(predictions, dtype=np.int64)
+    if labels.shape != predictions.shape or labels.ndim != 1:
+        raise InferenceError(f"labels {labels.shape} and predictions {predictions.shape} must be matching 1-D arrays")
+    confusion = confusion_matrix(labels, predictions)
+    precision, recall, f1, support = per_class_scores(confusion)
+    return {
+        "n": len(labels),
+        "accuracy": round(float((labels == predictions).mean()) if len(labels) else 0.0, 4),
+        "macro_f1": round(macro_f1(confusion), 4),
+        "per_class": {
+            name: {
+                "precision": round(float(precision[i]), 4),
+                "recall": round(float(recall[i]), 4),
+                "f1": round(float(f1[i]), 4),
+                "support": int(support[i]),
+            }
+            for i, name in enumerate(EMOTIONS)
+        },
+        "confusion": confusion.tolist(),
+    }
+
+
+def model_evaluate(
+    predictor: EmotionPredictor, images: np.ndarray, labels: np.ndarray, *, batch_size: int = 256
+) -> dict[str, Any]:
+    """Predict uint8 (N, 48, 48) faces in batches and return ``metrics_report`` of the arg-max."""
+    if len(images) == 0:
+        raise InferenceError("nothing to evaluate: the set is empty")
+    chunks = []
+    for start in range(0, len(images), batch_size):
+        faces = images[start : start + batch_size].astype(np.float32)[..., None]
+        chunks.append(np.asarray(predictor.predict(faces)))
+    probabilities = np.concatenate(chunks)
+    if probabilities.shape != (len(images), len(EMOTIONS)):
+        raise InferenceError(f"the model returned {probabilities.shape}, expected ({len(images)}, {len(EMOTIONS)})")
+    return metrics_report(labels, probabilities.argmax(axis=1))
+
+
+def predictor_load(path: Path | None = None, *, tta: bool = True) -> EmotionPredictor:
+    """The serving model (``inference.model.load_emotion_model``) for ``path`` (None: the shipped model).
+
+    A .keras file the serving loader does not take is wrapped in ``KerasPredictor`` with the same flip TTA.
+    """
+    loader = _serving_loader()
+    if loader is not None:
+        try:
+            predictor: EmotionPredictor = loader(path, tta=tta, threads=None)
+            return predictor
+        except InferenceError:
+            if path is None or Path(path).suffix != ".keras":
+                raise
+    if path is None:
+        path = Path(__file__).resolve().parent / "weights" / "emotion.keras"
+    return KerasPredictor(Path(path), tta=tta)
+
+
+def _serving_loader() -> Any:
+    """``inference.model.load_emotion_model``, or None while the serving module is absent."""
+    try:
+        module = importlib.import_module("inference.model")
+    except ImportError:
+        return None
+    return getattr(module, "load_emotion_model", None)
+
+
+class KerasPredictor:
+    """A .keras classifier called directly; with ``tta`` the average over the face and its mirror image."""
+
+    def __init__(self, path: Path, *, tta: bool = True) -> None:
+        if not path.is_file():
+            raise InferenceError(f"no model file at {path}")
+        import keras
+
+        import inference.architecture  # noqa: F401  (registers the custom layers a training model may hold)
+
+        self.model = keras.saving.load_model(path, compile=False)
+        self.tta = tta
+
+    def predict(self, faces: np.ndarray) -> np.ndarray:
+        """float32 (N, 48, 48, 1) gray 0-255 -> float32 (N, 7) probabilities."""
+        probabilities = np.asarray(self.model.predict(faces, batch_size=256, verbose=0))
+        if self.tta:
+            mirrored = np.asarray(self.model.predict(faces[:, :, ::-1], batch_size=256, verbose=0))
+            probabilities = (probabilities + mirrored) / 2
+        return probabilities.astype(np.float32)
+
+
+def confusion_plot(report: dict[str, Any], path: Path, *, title: str = "") -> None:
+    """Write the row-normalized confusion matrix (counts annotated) of a ``metrics_report`` as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    counts = np.array(report["confusion"], dtype=np.float64)
+    rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(EMOTIONS)), EMOTIONS, rotation=45, ha="right")
+    ax.set_yticks(range(len(EMOTIONS)), EMOTIONS)
+    ax.set(xlabel="predicted", ylabel="true")
+    for i in range(len(EMOTIONS)):
+        for j in range(len(EMOTIONS)):
+            color = "white" if rates[i, j] > 0.5 else "black"
+            ax.text(j, i, f"{rates[i, j]:.2f}\n{int(counts[i, j])}", ha="center", va="center", fontsize=7, color=color)
+    ax.set_title(title or f"accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f} (n={report['n']})")
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,107 @@
+"""Evaluation: the metrics, the `evaluate --json` command, and the shipped model's claimed accuracy."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.evaluation import confusion_matrix, macro_f1, metrics_report
+from inference.types import EMOTIONS
+
+REPO = Path(__file__).resolve().parents[2]
+PUBLIC_TEST = REPO.parent / "shared" / "fer2013" / "fer2013-publictest.zip"
+
+
+def write_kaggle_folder(root: Path, *, per_class: list[int]) -> None:
+    """Random 48x48 gray PNGs as root/test/<class>/<i>.png, ``per_class[k]`` of class k."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    for name, count in zip(EMOTIONS, per_class, strict=True):
+        (root / "test" / name).mkdir(parents=True)
+        for i in range(count):
+            _, encoded = cv2.imencode(".png", rng.integers(0, 256, (48, 48), dtype=np.uint8))
+            (root / "test" / name / f"{i}.png").write_bytes(encoded.tobytes())
+
+
+def test_the_report_counts_a_known_case() -> None:
+    labels = np.array([0, 0, 1, 3, 3, 3])
+    predictions = np.array([0, 3, 1, 3, 3, 0])
+    report = metrics_report(labels, predictions)
+    assert report["n"] == 6
+    assert report["accuracy"] == pytest.approx(4 / 6, abs=1e-4)
+    assert report["per_class"]["angry"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert report["per_class"]["disgust"]["f1"] == 1.0
+    assert report["per_class"]["happy"]["precision"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["per_class"]["fear"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    # macro-F1 over the classes that occur (angry, disgust, happy), as scikit-learn computes it
+    assert report["macro_f1"] == pytest.approx((0.5 + 1.0 + 2 / 3) / 3, abs=1e-4)
+    assert report["confusion"][3] == [1, 0, 0, 2, 0, 0, 0]
+
+
+def test_a_perfect_prediction_scores_one() -> None:
+    labels = np.arange(7).repeat(3)
+    assert macro_f1(confusion_matrix(labels, labels)) == 1.0
+    assert metrics_report(labels, labels)["accuracy"] == 1.0
+
+
+def test_evaluate_prints_one_json_object_with_consistent_supports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inference.__main__ import main
+    from inference.architecture import build_classifier
+
+    monkeypatch.setenv("PULSE_CACHE_DIR", str(tmp_path / "cache"))
+    counts = [3, 1, 2, 5, 2, 2, 4]
+    write_kaggle_folder(tmp_path / "fer", per_class=counts)
+    model_path = tmp_path / "tiny.keras"
+    build_classifier((4,)).save(model_path)
+
+    args = ["evaluate", "--data", str(tmp_path / "fer"), "--model", str(model_path), "--json"]
+    assert main([*args, "--plot", str(tmp_path / "confusion.png")]) == 0
+    report = json.loads(capsys.readouterr().out)  # exactly one JSON document on stdout
+    assert set(report) == {"n", "accuracy", "macro_f1", "per_class", "confusion"}
+    assert report["n"] == sum(counts)
+    assert list(report["per_class"]) == list(EMOTIONS)
+    assert [report["per_class"][e]["support"] for e in EMOTIONS] == counts
+    assert [sum(row) for row in report["confusion"]] == counts
+    assert set(report["per_class"]["happy"]) == {"precision", "recall", "f1", "support"}
+    assert 0.0 <= report["accuracy"] <= 1.0
+    assert (tmp_path / "confusion.png").stat().st_size > 0
+
+    assert main([*args, "--no-tta"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == sum(counts)
+
+
+def test_evaluate_reports_a_missing_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from inference.__main__ import main
+
+    write_kaggle_folder(tmp_path / "fer", per_class=[1] * 7)
+    code = main(["evaluate", "--data", str(tmp_path / "fer"), "--model", str(tmp_path / "absent.keras"), "--json"])
+    assert code == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "absent.keras" in captured.err
+
+
+def claimed_accuracy() -> float:
+    text = (REPO / "inference" / "MODEL.md").read_text()
+    match = re.search(r"PublicTest accuracy:\s*([01]\.\d+)", text)
+    assert match, "MODEL.md must state 'PublicTest accuracy: 0.xxxx'"
+    return float(match.group(1))
+
+
+@pytest.mark.slow
+def test_the_shipped_model_scores_what_model_md_claims() -> None:
+    if not PUBLIC_TEST.is_file():
+        pytest.skip(f"FER-2013 PublicTest not found at {PUBLIC_TEST}")
+    from inference.data import dataset_load
+    from inference.evaluation import model_evaluate, predictor_load
+
+    images, labels = dataset_load(PUBLIC_TEST)
+    report = model_evaluate(predictor_load(), images, labels)
+    assert report["n"] == 3589
+    assert report["accuracy"] >= claimed_accuracy() - 0.005

@@ -1,0 +1,122 @@
+"""Training: class weights, the in-graph augmenter, and a tiny end-to-end run that resumes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.training import class_weights
+from inference.types import EMOTIONS
+
+
+def write_kaggle_folder(root: Path, *, per_class: int) -> None:
+    """Random 48x48 gray PNGs as root/train/<class>/<i>.png."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    for name in EMOTIONS:
+        (root / "train" / name).mkdir(parents=True)
+        for i in range(per_class):
+            _, encoded = cv2.imencode(".png", rng.integers(0, 256, (48, 48), dtype=np.uint8))
+            (root / "train" / name / f"{i}.png").write_bytes(encoded.tobytes())
+
+
+def test_class_weights_favour_rare_classes_and_average_one() -> None:
+    labels = np.repeat(np.arange(7), [400, 40, 400, 800, 400, 300, 500])
+    weights = class_weights(labels, power=0.5)
+    per_example = np.array([weights[int(c)] for c in labels])
+    assert per_example.mean() == pytest.approx(1.0)
+    assert weights[1] > weights[0] > weights[3]
+    assert weights[1] / weights[3] == pytest.approx((800 / 40) ** 0.5)
+
+
+def test_class_weights_power_zero_is_no_reweighting() -> None:
+    labels = np.array([0, 0, 0, 1, 2, 3, 4, 5, 6])
+    assert list(class_weights(labels, power=0.0).values()) == pytest.approx([1.0] * 7)
+
+
+def test_the_augmenter_is_identity_at_inference_and_keeps_range_in_training() -> None:
+    from inference.architecture import build_augmenter
+
+    faces = np.random.default_rng(0).uniform(0, 255, (8, 48, 48, 1)).astype(np.float32)
+    augmenter = build_augmenter(seed=3)
+    np.testing.assert_array_equal(np.asarray(augmenter(faces, training=False)), faces)
+    augmented = np.asarray(augmenter(faces, training=True))
+    assert augmented.shape == faces.shape
+    assert augmented.min() >= 0 and augmented.max() <= 255
+    assert not np.allclose(augmented, faces)
+
+
+def test_a_still_affine_warp_is_the_identity() -> None:
+    from inference.architecture import RandomAffine
+
+    faces = np.random.default_rng(1).uniform(0, 255, (4, 48, 48, 1)).astype(np.float32)
+    still = RandomAffine(rotation_deg=0.0, scale=0.0, shift=0.0, flip=False, seed=0)
+    np.testing.assert_allclose(np.asarray(still(faces, training=True)), faces, atol=1e-3)
+
+
+def test_the_classifier_keeps_the_serving_contract() -> None:
+    from inference.architecture import build_classifier
+
+    model = build_classifier((4, 8))
+    probabilities = np.asarray(model(np.full((3, 48, 48, 1), 128.0, np.float32)))
+    assert model.input_shape == (None, 48, 48, 1)
+    assert probabilities.shape == (3, 7)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_a_tiny_run_writes_its_files_and_resumes(tmp_path: Path) -> None:
+    import keras
+
+    from inference.__main__ import main
+
+    write_kaggle_folder(tmp_path / "fer", per_class=14)  # 98 images
+    out = tmp_path / "run"
+    common = ["--data", str(tmp_path / "fer"), "--val", str(tmp_path / "fer"), "--out", str(out), "--no-cache"]
+    common += ["--epochs", "2", "--widths", "4,8", "--batch-size", "32"]
+    assert main(["train", *common, "--stop-after", "1"]) == 0
+    assert {p.name for p in out.iterdir()} >= {"best.keras", "last.keras", "log.json", "curves.png"}
+    first = json.loads((out / "log.json").read_text())
+    assert [e["epoch"] for e in first["epochs"]] == [1]
+    assert first["config"]["widths"] == [4, 8]
+
+    assert main(["train", *common, "--resume"]) == 0
+    log = json.loads((out / "log.json").read_text())
+    assert [e["epoch"] for e in log["epochs"]] == [1, 2]
+    assert log["epochs"][0] == first["epochs"][0]
+    assert log["epochs"][1]["lr"] == pytest.approx(0.0, abs=1e-6)  # the cosine schedule went on, not restarted
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "val_macro_f1", "seconds"):
+        assert np.isfinite(log["epochs"][1][key])
+    assert log["best"]["val_accuracy"] == max(e["val_accuracy"] for e in log["epochs"])
+
+    best = keras.saving.load_model(out / "best.keras")
+    assert best.name == "emotion_net"  # the classifier alone, without the augmenter
+    assert best.output_shape == (None, 7)
+
+
+def test_resume_needs_a_previous_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from inference.__main__ import main
+
+    write_kaggle_folder(tmp_path / "fer", per_class=1)
+    args = ["train", "--data", str(tmp_path / "fer"), "--out", str(tmp_path / "run"), "--resume", "--no-cache"]
+    assert main([*args, "--val", str(tmp_path / "fer")]) == 1
+    assert "nothing to resume" in capsys.readouterr().err
+
+
+def test_resume_can_shorten_the_plan_without_jumping_the_rate(tmp_path: Path) -> None:
+    from inference.__main__ import main
+
+    write_kaggle_folder(tmp_path / "fer", per_class=5)
+    out = tmp_path / "run"
+    common = ["--data", str(tmp_path / "fer"), "--val", str(tmp_path / "fer"), "--out", str(out), "--no-cache"]
+    common += ["--widths", "4", "--batch-size", "35"]
+    assert main(["train", *common, "--epochs", "6", "--stop-after", "3"]) == 0
+    assert main(["train", *common, "--resume", "--epochs", "4"]) == 0
+    log = json.loads((out / "log.json").read_text())
+    rates = [e["lr"] for e in log["epochs"]]
+    assert len(rates) == 4 and log["config"]["epochs"] == 4
+    assert rates[3] == pytest.approx(0.0, abs=1e-6)
+    assert log["config"]["replanned_from"] == [3.0, pytest.approx(rates[2])]
