@@ -1,0 +1,145 @@
+"""FaceAnalyzer: JPEG snapshot -> faces -> emotion probabilities, one frame or a batch of frames at a time.
+
+Every face of a batch of frames goes through the classifier in one call, so a worker that gathers the
+snapshots of a whole class pays the model's fixed cost once. An analyzer holds OpenCV and LiteRT objects
+that must not be shared between threads: give each thread its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+
+from inference.crop import face_crop, face_quality, sharpness
+from inference.detect import Detection, DetectorSettings, FaceDetector
+from inference.model import EmotionModel, load_emotion_model
+from inference.types import EMOTIONS, FaceReading, FrameAnalysis, InferenceError
+
+MAX_FRAME_SIDE = 4096  # larger images are refused, so a decompression bomb can't eat the worker's memory
+_SHIPPED = object()
+
+
+class FaceAnalyzer:
+    """Finds the faces in webcam snapshots and classifies their emotion.
+
+    `model`: an EmotionModel, the default (the shipped model, loaded on first use), or None to switch
+    emotion inference off; readings then carry face boxes and quality but no probabilities.
+    """
+
+    def __init__(
+        self,
+        model: EmotionModel | None | Any = _SHIPPED,
+        *,
+        detector: FaceDetector | None = None,
+        max_faces: int = 4,
+    ) -> None:
+        self._model = model
+        self.detector = detector or FaceDetector(DetectorSettings())
+        self.max_faces = max_faces
+
+    @property
+    def model(self) -> EmotionModel | None:
+        if self._model is _SHIPPED:
+            self._model = load_emotion_model()
+        return self._model
+
+    def analyze(self, jpeg: bytes) -> list[FaceReading]:
+        """The faces in one snapshot, the participant's own (largest, most central) first; [] when none."""
+        return self.analyze_frame(jpeg).faces
+
+    def analyze_frame(self, jpeg: bytes) -> FrameAnalysis:
+        """One snapshot's faces and whole-frame quality. Raises InferenceError for corrupt or non-image bytes."""
+        result = self.analyze_many([jpeg])[0]
+        if isinstance(result, InferenceError):
+            raise result
+        return result
+
+    def analyze_many(self, jpegs: Sequence[bytes]) -> list[FrameAnalysis | InferenceError]:
+        """Each snapshot's analysis, in order; a snapshot that can't be decoded gives its InferenceError."""
+        frames: list[tuple[np.ndarray, list[Detection]] | InferenceError] = []
+        crops: list[np.ndarray] = []
+        for jpeg in jpegs:
+            try:
+                gray = decode_gray(jpeg)
+            except InferenceError as exc:
+                frames.append(exc)
+                continue
+            detections = participant_first(self.detector.detect(gray), gray.shape)[: self.max_faces]
+            crops.extend(face_crop(gray, d.box) for d in detections)
+            frames.append((gray, detections))
+        probabilities = self._classify(crops)
+        results: list[FrameAnalysis | InferenceError] = []
+        next_crop = 0
+        for frame in frames:
+            if isinstance(frame, InferenceError):
+                results.append(frame)
+                continue
+            gray, detections = frame
+            faces = []
+            for detection in detections:
+                crop = crops[next_crop]
+                row = probabilities[next_crop] if probabilities is not None else None
+                next_crop += 1
+                faces.append(
+                    FaceReading(
+                        box=detection.box,
+                        detection_score=detection.score,
+                        probabilities=None if row is None else dict(zip(EMOTIONS, map(float, row), strict=True)),
+                        quality=face_quality(crop, detection.box),
+                    )
+                )
+            height, width = gray.shape
+            results.append(
+                FrameAnalysis(
+                    width=width, height=height, brightness=float(gray.mean()), blur=sharpness(gray), faces=faces
+                )
+            )
+        return results
+
+    def _classify(self, crops: list[np.ndarray]) -> np.ndarray | None:
+        model = self.model
+        if model is None:
+            return None
+        if not crops:
+            return np.zeros((0, len(EMOTIONS)), np.float32)
+        probabilities = np.asarray(model.predict(np.stack(crops).astype(np.float32)[..., None]), np.float64)
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+def decode_gray(jpeg: bytes) -> np.ndarray:
+    """The (H, W) uint8 grayscale image in `jpeg` (any format OpenCV reads); InferenceError if it isn't one."""
+    if not isinstance(jpeg, (bytes, bytearray, memoryview)) or len(jpeg) == 0:
+        raise InferenceError("empty snapshot: expected JPEG bytes")
+    buffer = np.frombuffer(jpeg, dtype=np.uint8)
+    # Read the header first: refuse a huge image before decoding it.
+    header = cv2.imdecode(buffer, cv2.IMREAD_GRAYSCALE | cv2.IMREAD_REDUCED_GRAYSCALE_8)
+    if header is None:
+        raise InferenceError(f"not a decodable image ({len(jpeg)} bytes)")
+    if max(header.shape) > MAX_FRAME_SIDE // 8 + 1:
+        raise InferenceError(f"image too large (about {header.shape[1] * 8}x{header.shape[0] * 8} px)")
+    gray = cv2.imdecode(buffer, cv2.IMREAD_GRAYSCALE)
+    if gray is None or gray.size == 0:
+        raise InferenceError(f"not a decodable image ({len(jpeg)} bytes)")
+    if max(gray.shape) > MAX_FRAME_SIDE:
+        raise InferenceError(f"image too large ({gray.shape[1]}x{gray.shape[0]} px, at most {MAX_FRAME_SIDE})")
+    return gray
+
+
+def participant_first(detections: list[Detection], shape: tuple[int, ...]) -> list[Detection]:
+    """The detections ordered so the participant's own face comes first: the largest, most central one.
+
+    Area counts most; a face's area is discounted by up to half as its centre moves from the frame's
+    centre to a corner, so a slightly smaller face in the middle beats a passer-by at the edge.
+    """
+    height, width = shape[:2]
+    half_diagonal = float(np.hypot(width / 2, height / 2)) or 1.0
+
+    def rank(detection: Detection) -> float:
+        x, y, w, h = detection.box
+        off_centre = float(np.hypot(x + w / 2 - width / 2, y + h / 2 - height / 2)) / half_diagonal
+        return w * h * (1.0 - 0.5 * min(off_centre, 1.0))
+
+    return sorted(detections, key=rank, reverse=True)

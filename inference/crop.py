@@ -1,0 +1,53 @@
+"""Cut a detected face out of a frame the way FER-2013's faces are cut, and measure how usable it is.
+
+FER-2013's 48x48 images were registered by a face detector and are tight: the face fills the square from
+roughly mid-forehead to the chin and from cheek to cheek. OpenCV's frontal Haar boxes cover almost the same
+area, so the crop is the detector box, squared about its centre and widened by `CROP_MARGIN`, resized to
+48x48 with area interpolation. The classifier rescales gray levels itself (see `architecture`), so the crop
+stays uint8 0-255, exactly as the training images are stored.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from inference.types import FaceQuality
+
+FACE_SIZE = 48
+CROP_MARGIN = 0.0  # fraction of the box side added on each side; Haar boxes already match FER's framing
+
+Box = tuple[int, int, int, int]
+
+
+def square_box(box: Box, *, margin: float = CROP_MARGIN) -> Box:
+    """The square (x, y, side, side) centred on `box`, its side the box's longer side grown by `margin` each way."""
+    x, y, w, h = box
+    side = max(w, h) * (1.0 + 2.0 * margin)
+    cx, cy = x + w / 2.0, y + h / 2.0
+    return round(cx - side / 2.0), round(cy - side / 2.0), round(side), round(side)
+
+
+def face_crop(gray: np.ndarray, box: Box, *, margin: float = CROP_MARGIN, size: int = FACE_SIZE) -> np.ndarray:
+    """The (size, size) uint8 crop of `box` from a (H, W) uint8 frame; parts outside the frame repeat its edge."""
+    x, y, side, _ = square_box(box, margin=margin)
+    if side <= 0:
+        raise ValueError(f"empty face box {box}")
+    height, width = gray.shape
+    pad = max(0, -x, -y, x + side - width, y + side - height)
+    if pad:
+        gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        x, y = x + pad, y + pad
+    patch = gray[y : y + side, x : x + side]
+    interpolation = cv2.INTER_AREA if side >= size else cv2.INTER_LINEAR
+    return cv2.resize(patch, (size, size), interpolation=interpolation)
+
+
+def sharpness(gray: np.ndarray) -> float:
+    """Variance of the Laplacian: high for a crisp image, low (under ~50 at 48x48) for a blurred one."""
+    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
+
+
+def face_quality(crop: np.ndarray, box: Box) -> FaceQuality:
+    """Size, brightness and sharpness of one face, for the engagement layer's "can't see you well" hints."""
+    return FaceQuality(face_px=int(min(box[2], box[3])), brightness=float(crop.mean()), blur=sharpness(crop))

@@ -1,0 +1,116 @@
+"""The serving models: LiteRT export matches Keras, mirror TTA, shape checks, and clear load errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.model import KerasEmotionModel, load_emotion_model, shipped_model_path
+from inference.synthetic import synthetic_face_jpeg
+from inference.types import EMOTIONS, InferenceError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def faces(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(0, 255, (n, 48, 48, 1)).astype(np.float32)
+
+
+def test_the_exported_model_gives_the_keras_model_s_probabilities(tiny_models: tuple[Path, Path]) -> None:
+    keras_path, tflite_path = tiny_models
+    batch = faces(16)
+    served = load_emotion_model(tflite_path, tta=False).predict(batch)
+    direct = load_emotion_model(keras_path, tta=False).predict(batch)
+    assert isinstance(load_emotion_model(keras_path), KerasEmotionModel)
+    assert served.shape == (16, len(EMOTIONS)) and served.dtype == np.float32
+    assert np.allclose(served.sum(axis=1), 1.0, atol=1e-5)
+    assert np.abs(served - direct).max() < 1e-4
+
+
+def test_batch_sizes_can_change_between_calls(tiny_models: tuple[Path, Path]) -> None:
+    model = load_emotion_model(tiny_models[1])
+    batch = faces(7, seed=3)
+    together = model.predict(batch)
+    one_by_one = np.concatenate([model.predict(batch[i : i + 1]) for i in range(7)])
+    assert np.allclose(together, one_by_one, atol=1e-5)
+    assert model.predict(batch[:0]).shape == (0, len(EMOTIONS))
+
+
+def test_mirror_tta_gives_a_face_and_its_mirror_image_the_same_answer(tiny_models: tuple[Path, Path]) -> None:
+    model = load_emotion_model(tiny_models[1], tta=True)
+    batch = faces(4, seed=5)
+    assert np.allclose(model.predict(batch), model.predict(batch[:, :, ::-1]), atol=1e-5)
+    plain = load_emotion_model(tiny_models[1], tta=False)
+    averaged = (plain.predict(batch) + plain.predict(batch[:, :, ::-1])) / 2
+    assert np.allclose(model.predict(batch), averaged, atol=1e-5)
+
+
+def test_faces_of_the_wrong_shape_are_refused(tiny_models: tuple[Path, Path]) -> None:
+    with pytest.raises(InferenceError, match="48, 48, 1"):
+        load_emotion_model(tiny_models[1]).predict(np.zeros((2, 64, 64, 1), np.float32))
+
+
+def test_a_missing_or_foreign_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InferenceError, match="no emotion model"):
+        load_emotion_model(tmp_path / "absent.tflite")
+    (tmp_path / "junk.tflite").write_bytes(b"not a flatbuffer")
+    with pytest.raises(InferenceError, match="not a LiteRT model"):
+        load_emotion_model(tmp_path / "junk.tflite")
+    (tmp_path / "model.onnx").write_bytes(b"x")
+    with pytest.raises(InferenceError, match=r"\.tflite or \.keras"):
+        load_emotion_model(tmp_path / "model.onnx")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "inference", *args], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_analyze_prints_the_faces_of_each_image_as_json(tmp_path: Path, tiny_models: tuple[Path, Path]) -> None:
+    face = tmp_path / "face.jpg"
+    face.write_bytes(synthetic_face_jpeg(seed=4))
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"nope")
+    result = run_cli("analyze", str(face), str(broken), "--json", "--model", str(tiny_models[1]))
+    assert result.returncode == 1, result.stderr  # one image could not be read
+    report = json.loads(result.stdout)
+    found, failed = report["results"]
+    assert found["path"] == str(face) and len(found["faces"]) == 1
+    assert len(found["faces"][0]["box"]) == 4 and found["faces"][0]["emotion"] in EMOTIONS
+    assert set(found["faces"][0]["probabilities"]) == set(EMOTIONS)
+    assert failed["faces"] == [] and "decodable" in failed["error"]
+
+
+@pytest.mark.slow
+def test_bench_prints_the_figures_the_issue_asks_for(tiny_models: tuple[Path, Path]) -> None:
+    keras_path, tflite_path = tiny_models
+    result = run_cli("bench", "--json", "--repeats", "20", "--model", str(tflite_path), "--keras", str(keras_path))
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    for key in (
+        "per_face_ms",
+        "per_face_batched_ms",
+        "per_frame_ms",
+        "frames_per_s_one_core",
+        "keras_call_per_face_ms",
+    ):
+        assert figures[key] > 0
+    assert figures["frame"]["faces_found"] == 1
+    assert figures["speedup_vs_keras_call"] == pytest.approx(
+        figures["keras_call_per_face_ms"] / figures["per_face_ms"], rel=0.05
+    )
+
+
+@pytest.mark.skipif(not shipped_model_path().is_file(), reason="no trained model in inference/weights yet")
+def test_the_shipped_model_loads_and_classifies_a_generated_face() -> None:
+    from inference.analyzer import FaceAnalyzer
+
+    analyzer = FaceAnalyzer()
+    happy = analyzer.analyze(synthetic_face_jpeg(seed=40, expression="happy"))[0].probabilities
+    assert happy is not None and sum(happy.values()) == pytest.approx(1.0, abs=1e-5)
