@@ -144,3 +144,16 @@ class PollAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id}: {self.answer}"
+
+
+class ReadingPurge(models.Model):
+    """What is kept of a session's raw readings once the retention purge has deleted them: the per-student
+    summaries (engagement.core.history.student_summary), so the report can still show its table."""
+
+    session = models.OneToOneField(ClassSession, on_delete=models.CASCADE, related_name="reading_purge")
+    purged_at = models.DateTimeField()
+    readings_deleted = models.PositiveIntegerField(default=0)
+    students = models.JSONField(default=dict)  # str(participant id) -> student_summary dict
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.readings_deleted} readings purged"
