@@ -37,7 +37,9 @@ class DetectorSettings:
 
     scale_factor 1.1 (pyramid step; 1.2 misses more tilted and small faces for ~30% less time),
     min_neighbors 4 (fewer lets in background false positives), min_size 40 px (smaller faces are too coarse
-    for the 48x48 classifier anyway, and skipping the smallest pyramid levels saves most of the time).
+    for the 48x48 classifier anyway, and skipping the smallest pyramid levels saves most of the time),
+    rotations +-20 deg retried only when nothing else was found (tilted heads: 2% -> 100% found; real
+    FER-2013 faces: 77% -> 84%; it costs time only on frames without an upright face).
     """
 
     frontal_cascade: str = "haarcascade_frontalface_alt2.xml"
@@ -47,7 +49,7 @@ class DetectorSettings:
     min_size: int = 40
     contrast: Literal["none", "equalize", "clahe", "fallback"] = "fallback"
     detect_width: int | None = 160
-    rotations: tuple[float, ...] = ()
+    rotations: tuple[float, ...] = (20.0, -20.0)
     use_profile: bool = True
     overlap_threshold: float = 0.3
 

@@ -29,11 +29,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=1, help="intra-op threads (default 1: one core)")
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--no-tta", action="store_true", help="classify each face once, without its mirror image")
+    parser.add_argument(
+        "--detection", action="store_true", help="instead: face-detector recall per condition, for several settings"
+    )
+    parser.add_argument(
+        "--fer", type=Path, default=None, help="with --detection: FER-2013 set to paste real faces from"
+    )
+    parser.add_argument("--fer-count", type=int, default=300, help="with --fer: how many faces (spread over classes)")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.threads == 1:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if args.detection:
+        return _detection(args)
     from inference.analyzer import FaceAnalyzer
     from inference.model import SHIPPED_KERAS, KerasEmotionModel, load_emotion_model, shipped_model_path
     from inference.synthetic import synthetic_face_jpeg
@@ -104,3 +113,55 @@ def _random_init_models(folder: Path) -> tuple[Path, Path]:
     keras_path = folder / "emotion.keras"
     build_classifier().save(keras_path)
     return export_serving_model(keras_path, folder / "emotion.tflite"), keras_path
+
+
+DETECTOR_VARIANTS = {
+    "default (alt2 at 160 px; equalize, profile, +-20 deg fallbacks)": {},
+    "no rotated retries": {"rotations": ()},
+    "no profile fallback": {"use_profile": False},
+    "no equalize fallback": {"contrast": "none"},
+    "full 320 px frame": {"detect_width": None},
+    "scale step 1.2": {"scale_factor": 1.2},
+}
+
+
+def _detection(args: argparse.Namespace) -> int:
+    import cv2
+
+    from inference.detect import DetectorSettings
+    from inference.detect_eval import detection_report
+
+    cv2.setNumThreads(args.threads)
+    fer_faces = None
+    if args.fer:
+        from inference.data import dataset_load, default_cache_dir
+
+        images, _labels = dataset_load(args.fer, usage="PublicTest", cache_dir=default_cache_dir())
+        order = np.random.default_rng(0).permutation(len(images))[: args.fer_count]
+        fer_faces = images[order]
+    results: dict[str, list[dict[str, Any]]] = {}
+    for name, overrides in DETECTOR_VARIANTS.items():
+        scores = detection_report(DetectorSettings(**overrides), fer_faces=fer_faces)
+        results[name] = [
+            {"condition": s.condition, "frames": s.frames, "recall": round(s.recall, 3),
+             "false_alarms": s.false_alarms, "ms_per_frame": round(s.ms_per_frame, 2)}
+            for s in scores
+        ]  # fmt: skip
+    if args.json:
+        print(json.dumps(results))
+        return 0
+    conditions = [row["condition"] for row in next(iter(results.values()))]
+    print("| condition | " + " | ".join(results) + " |")
+    print("|---" * (len(results) + 1) + "|")
+    for i, condition in enumerate(conditions):
+        cells = []
+        for rows in results.values():
+            row = rows[i]
+            value = (
+                f"{row['false_alarms']}/{row['frames']} FA"
+                if row["condition"].startswith("no face")
+                else (f"{row['recall']:.0%}" + (f" ({row['false_alarms']} FA)" if row["false_alarms"] else ""))
+            )
+            cells.append(f"{value}, {row['ms_per_frame']:.1f} ms")
+        print(f"| {condition} | " + " | ".join(cells) + " |")
+    return 0

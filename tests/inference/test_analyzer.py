@@ -31,6 +31,8 @@ def analyzer(tiny_models: tuple[Path, Path]) -> FaceAnalyzer:
         {"seed": 5, "brightness": 0.35},
         {"seed": 6, "expression": "happy"},
         {"seed": 7, "width": 640, "height": 480},
+        {"seed": 8, "rotation_deg": 30.0},
+        {"seed": 9, "rotation_deg": -25.0, "brightness": 0.4},
     ],
 )
 def test_a_generated_face_is_found_where_it_was_drawn(analyzer: FaceAnalyzer, options: dict) -> None:

@@ -1,0 +1,109 @@
+"""How often the face detector finds a face, and how often it imagines one, under webcam-like conditions.
+
+Two kinds of test frames, both made here (nothing downloaded):
+- generated faces (inference.synthetic) under named conditions: dim light, small or large faces, off-centre,
+  tilted heads;
+- real faces: FER-2013 images (48x48, from a folder/zip/csv the user points at) enlarged to webcam size and
+  pasted onto a generated room with a margin around them, the way a face sits in a laptop webcam frame.
+A face counts as found when a detected box overlaps the true one (`box_overlap` > 0.4).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from inference.detect import DetectorSettings, FaceDetector, box_overlap
+from inference.synthetic import FrameOptions, synthetic_face_sample
+
+Box = tuple[int, int, int, int]
+
+CONDITIONS: dict[str, FrameOptions] = {
+    "frontal": {},
+    "dim (brightness 0.3)": {"brightness": 0.3},
+    "very dim (0.15)": {"brightness": 0.15},
+    "small face (30% of height)": {"face_scale": 0.3},
+    "large face (85%)": {"face_scale": 0.85},
+    "off-centre": {"offset": (0.25, 0.1)},
+    "tilted 15 deg": {"rotation_deg": 15.0},
+    "tilted 30 deg": {"rotation_deg": 30.0},
+    "noisy sensor": {"noise": 14.0},
+}
+
+
+@dataclass(frozen=True)
+class DetectionScore:
+    condition: str
+    frames: int
+    found: int
+    false_alarms: int  # frames with a detection that matches no true face (or any detection on an empty frame)
+    ms_per_frame: float
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.frames if self.frames else 0.0
+
+
+def score_frames(
+    detector: FaceDetector, frames: Iterable[tuple[np.ndarray, Box | None]], condition: str
+) -> DetectionScore:
+    """Run `detector` on (BGR frame, true box or None) pairs and count hits, misses and false alarms."""
+    total = found = false_alarms = 0
+    elapsed = 0.0
+    for frame, truth in frames:
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+        start = time.perf_counter()
+        boxes = [d.box for d in detector.detect(gray)]
+        elapsed += time.perf_counter() - start
+        total += 1
+        hits = [b for b in boxes if truth is not None and box_overlap(b, truth) > 0.4]
+        found += bool(hits)
+        false_alarms += len(boxes) > len(hits)
+    return DetectionScore(condition, total, found, false_alarms, 1000.0 * elapsed / max(total, 1))
+
+
+def synthetic_frames(condition: FrameOptions, count: int, *, seed: int = 0) -> list[tuple[np.ndarray, Box | None]]:
+    return [synthetic_face_sample(**{**condition, "seed": seed + i}) for i in range(count)]
+
+
+def empty_frames(count: int, *, seed: int = 10_000) -> list[tuple[np.ndarray, Box | None]]:
+    return [synthetic_face_sample(seed=seed + i, with_face=False) for i in range(count)]
+
+
+def fer_frames(
+    faces: np.ndarray, *, width: int = 320, height: int = 240, seed: int = 0
+) -> list[tuple[np.ndarray, Box | None]]:
+    """Each 48x48 FER face enlarged to 100-170 px and pasted at a random place on a generated room.
+
+    FER crops are tight (forehead to chin), so the pasted square is the true face box.
+    """
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i, face in enumerate(faces):
+        room, _ = synthetic_face_sample(width=width, height=height, seed=seed + i, with_face=False)
+        side = int(rng.integers(100, 171))
+        x = int(rng.integers(0, width - side))
+        y = int(rng.integers(0, height - side))
+        patch = cv2.resize(face, (side, side), interpolation=cv2.INTER_CUBIC)
+        room[y : y + side, x : x + side] = patch[..., None]
+        frames.append((room, (x, y, side, side)))
+    return frames
+
+
+def detection_report(
+    settings: DetectorSettings | None = None, *, per_condition: int = 60, fer_faces: np.ndarray | None = None
+) -> list[DetectionScore]:
+    """Recall per condition on generated faces, false alarms on empty rooms, and recall on pasted FER faces."""
+    detector = FaceDetector(settings or DetectorSettings())
+    scores = [
+        score_frames(detector, synthetic_frames(options, per_condition, seed=100 * i), name)
+        for i, (name, options) in enumerate(CONDITIONS.items())
+    ]
+    scores.append(score_frames(detector, empty_frames(per_condition), "no face (false alarms)"))
+    if fer_faces is not None and len(fer_faces):
+        scores.append(score_frames(detector, fer_frames(fer_faces), f"FER-2013 faces in a room (n={len(fer_faces)})"))
+    return scores
