@@ -1,0 +1,136 @@
+"""Browser fixtures: Debian's Chromium under Playwright, a fake webcam, a real server, a logged-in teacher.
+
+Without Chromium (or Playwright) these tests skip, unless PULSE_REQUIRE_SERVICES=1, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_server import REPO, LiveServer, free_port, manage, server_env
+from e2e_webcam import face_video
+
+CHROMIUM = os.environ.get("PULSE_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+TEACHER = {"username": "ms.rivera", "password": "e2e-Pass-4821"}
+LAPTOP = {"width": 1366, "height": 768}
+TABLET = {"width": 820, "height": 1180}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _need_chromium() -> None:
+    missing = None
+    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
+        missing = f"Chromium is not installed at {CHROMIUM} (make browser-deps)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright package is not installed (pip install -r requirements-dev.txt)"
+    if missing is None:
+        return
+    if os.environ.get("PULSE_REQUIRE_SERVICES") == "1":
+        pytest.fail(missing + " (PULSE_REQUIRE_SERVICES=1)")
+    pytest.skip(missing)
+
+
+# --- Console errors fail the test ----------------------------------------------------------------------------
+
+
+@dataclass
+class Console:
+    """Collects console errors and uncaught page errors of every page it watches."""
+
+    errors: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+
+    def watch(self, page: Any, name: str) -> Any:
+        page.on("console", lambda message: self._console(name, message))
+        page.on("pageerror", lambda error: self.errors.append(f"{name}: uncaught {error}"))
+        return page
+
+    def allow(self, pattern: str) -> None:
+        """Expect errors matching pattern from here on (e.g. failed reconnects while the server is down)."""
+        self.allowed.append(re.compile(pattern))
+
+    def _console(self, name: str, message: Any) -> None:
+        if message.type != "error" or any(p.search(message.text) for p in self.allowed):
+            return
+        self.errors.append(f"{name}: {message.text} ({message.location.get('url', '')})")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    result = yield
+    console = getattr(item, "funcargs", {}).get("console")
+    if console is not None and console.errors:
+        raise AssertionError("browser console errors:\n" + "\n".join(console.errors))
+    return result
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+# --- The browser, the webcam and the server --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def webcam(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _need_chromium()
+    return face_video(tmp_path_factory.mktemp("webcam") / "student.y4m")
+
+
+@pytest.fixture(scope="session")
+def browser(webcam: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={webcam}",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def pulse_server(tmp_path_factory: pytest.TempPathFactory, webcam: Path) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("server")
+    env = server_env(folder / "db.sqlite3")
+    manage(env, "migrate", "--noinput")
+    manage(env, "createteacher", TEACHER["username"], "--password", TEACHER["password"])
+    server = LiveServer(env=env, port=free_port(), log_path=folder / "daphne.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+def emotion_model_installed() -> bool:
+    return (REPO / "inference" / "weights" / "emotion.tflite").is_file()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

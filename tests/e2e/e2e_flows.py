@@ -1,0 +1,79 @@
+"""What a teacher and a student do on the pages, step by step, as Playwright calls."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.sync_api import expect
+
+# A student page streams for a few seconds before the first reading: wait that long, no longer.
+LIVE_TIMEOUT_MS = 20_000
+
+
+@dataclass
+class LiveSession:
+    id: int
+    code: str
+    dashboard_url: str
+
+
+def teacher_log_in(page: Any, base_url: str, *, username: str, password: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="My classes", level=1)).to_be_visible()
+
+
+def course_create(page: Any, name: str) -> None:
+    """From the teacher's home page: a new class, ending on its page."""
+    page.get_by_role("link", name="New class", exact=True).click()
+    page.get_by_label("Class name").fill(name)
+    page.get_by_role("button", name="Create class").click()
+    expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+
+
+def session_start(page: Any, *, title: str, frame_interval_s: float = 1.0) -> LiveSession:
+    """From a class page: start a live session, ending on its dashboard with the join code shown."""
+    page.get_by_label("Session title").fill(title)
+    page.get_by_label("Seconds between snapshots").fill(str(frame_interval_s))
+    page.get_by_role("button", name="Start live session").click()
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+    code = page.locator(".join-card__code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{4,12}", code), code
+    match = re.search(r"/sessions/(\d+)/live/", page.url)
+    assert match, page.url
+    expect(page.locator("#connection-text")).to_have_text("Connected")
+    return LiveSession(id=int(match.group(1)), code=code, dashboard_url=page.url)
+
+
+def student_join(page: Any, base_url: str, *, code: str, name: str) -> None:
+    """Type the code and a name, consent, and start the camera; ends with the page sharing."""
+    page.goto(f"{base_url}/join/")
+    page.get_by_label("Join code").fill(code)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("I have read what is collected").check()
+    page.get_by_role("button", name="Join class").click()
+    expect(page.locator("#connection-text")).to_have_text("Connected")
+    page.get_by_role("button", name="Start camera").click()
+    expect(page.locator("#share-state")).to_have_text("Sharing")
+
+
+def tile(dashboard: Any, name: str) -> Any:
+    """The dashboard tile of one student, found by its name heading."""
+    return dashboard.locator("#gallery > li.tile").filter(has=dashboard.get_by_role("heading", name=name, exact=True))
+
+
+def accessibility_problems(page: Any, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """axe-core's violations on the page as it is now, of the given impacts, one line per rule:
+    "rule (impact): help: selector, selector". axe.min.js comes from the axe-playwright-python package."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"resultTypes": ["violations"]})
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: " + ", ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+        for v in results.response["violations"]
+        if v["impact"] in impacts
+    ]

@@ -1,0 +1,170 @@
+"""A live class in Chromium: a teacher and two students with fake webcams, against a real server."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import LAPTOP, TABLET, TEACHER, emotion_model_installed, screenshot
+from e2e_flows import LIVE_TIMEOUT_MS, LiveSession, course_create, session_start, student_join, teacher_log_in, tile
+from playwright.sync_api import expect
+
+# The most points any trace of a Plotly chart holds.
+PLOTTED_POINTS = "id => Math.max(0, ...(document.getElementById(id).data || []).map(trace => (trace.x || []).length))"
+
+
+@pytest.fixture
+def teacher(browser: Any, pulse_server: Any, console: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=LAPTOP)
+    page = console.watch(context.new_page(), "teacher")
+    teacher_log_in(page, pulse_server.url, **TEACHER)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def new_student(browser: Any, pulse_server: Any, console: Any) -> Iterator[Any]:
+    """Opens a student's own browser context (own cookies, own camera) and joins the class in it."""
+    contexts = []
+
+    def join(session: LiveSession, name: str, *, viewport: dict[str, int] = LAPTOP) -> Any:
+        context = browser.new_context(viewport=viewport, permissions=["camera"])
+        contexts.append(context)
+        page = console.watch(context.new_page(), name)
+        student_join(page, pulse_server.url, code=session.code, name=name)
+        return page
+
+    yield join
+    for context in contexts:
+        context.close()
+
+
+def live_class(teacher: Any, *, course: str, title: str) -> LiveSession:
+    course_create(teacher, course)
+    return session_start(teacher, title=title, frame_interval_s=1)
+
+
+def test_two_students_stream_and_the_teacher_sees_them_live(teacher: Any, new_student: Any) -> None:
+    session = live_class(teacher, course="Year 9 Maths", title="Fractions")
+    expect(teacher.locator(".join-card__url")).to_contain_text(f"/join/{session.code}/")
+
+    ada = new_student(session, "Ada Lovelace")
+    new_student(session, "Alan Turing")
+
+    for name in ("Ada Lovelace", "Alan Turing"):
+        student_tile = tile(teacher, name)
+        expect(student_tile).to_have_class("tile tile--live", timeout=LIVE_TIMEOUT_MS)
+        expect(student_tile.locator(".badge")).to_have_text("Live")
+        if emotion_model_installed():
+            expect(student_tile.locator(".tile__emotion-label")).not_to_be_empty()
+            expect(student_tile.locator(".tile__confidence")).to_contain_text("% sure")
+    expect(teacher.locator("#stat-connected")).to_have_text("2")
+    expect(teacher.locator("#stat-present")).to_have_text("2")
+    # The Plotly timeline has drawn at least one point of the class's mood.
+    expect(teacher.locator("#timeline-chart .main-svg").first).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    assert teacher.evaluate(PLOTTED_POINTS, "timeline-chart") > 0
+
+    expect(ada.locator("#quality")).to_have_text("We can see you clearly. Thank you!")
+    screenshot(teacher, "dashboard-laptop")
+    screenshot(ada, "student-laptop")
+    teacher.set_viewport_size(TABLET)
+    ada.set_viewport_size(TABLET)
+    screenshot(teacher, "dashboard-tablet")
+    screenshot(ada, "student-tablet")
+
+
+def test_a_paused_camera_and_a_closed_tab_show_on_the_tiles(teacher: Any, new_student: Any) -> None:
+    session = live_class(teacher, course="Year 10 Physics", title="Forces")
+    grace = new_student(session, "Grace Hopper")
+    edsger = new_student(session, "Edsger Dijkstra")
+    for name in ("Grace Hopper", "Edsger Dijkstra"):
+        expect(tile(teacher, name)).to_have_class("tile tile--live", timeout=LIVE_TIMEOUT_MS)
+
+    grace.get_by_role("button", name="Pause camera").click()
+    expect(grace.locator("#share-state")).to_have_text("Paused")
+    expect(tile(teacher, "Grace Hopper").locator(".badge")).to_have_text("Camera paused")
+
+    edsger.close()
+    expect(tile(teacher, "Edsger Dijkstra").locator(".badge")).to_have_text("Disconnected")
+    expect(teacher.locator("#stat-connected")).to_have_text("1")
+    expect(teacher.locator("#stat-present")).to_have_text("0")
+
+    grace.get_by_role("button", name="Resume camera").click()
+    expect(tile(teacher, "Grace Hopper").locator(".badge")).to_have_text("Live", timeout=LIVE_TIMEOUT_MS)
+
+
+def test_a_confused_tap_reaches_the_teacher(teacher: Any, new_student: Any) -> None:
+    session = live_class(teacher, course="Year 8 Chemistry", title="Moles")
+    katherine = new_student(session, "Katherine Johnson")
+    expect(tile(teacher, "Katherine Johnson")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+
+    katherine.get_by_label("Add a short note").fill("What is Avogadro's number for?")
+    katherine.get_by_role("button", name="I'm confused").click()
+    expect(katherine.locator("#voice-status")).to_have_text("Your teacher got it: “I'm confused”.")
+
+    report = tile(teacher, "Katherine Johnson").locator(".tile__report")
+    expect(report).to_contain_text("I'm confused")
+    expect(report).to_contain_text("What is Avogadro's number for?")
+    expect(teacher.locator(".voice-count--confused")).to_have_text("1 student is confused")
+    expect(teacher.locator("#voice-feed")).to_contain_text("Katherine Johnson is confused")
+
+
+def test_the_student_page_reconnects_by_itself_after_a_server_restart(
+    teacher: Any, new_student: Any, pulse_server: Any, console: Any
+) -> None:
+    session = live_class(teacher, course="Year 11 Biology", title="Cells")
+    barbara = new_student(session, "Barbara Liskov")
+    expect(tile(teacher, "Barbara Liskov")).to_have_class("tile tile--live", timeout=LIVE_TIMEOUT_MS)
+
+    # While the server is down, the browser itself logs each refused reconnect: expected here.
+    console.allow(r"WebSocket connection to '.*' failed")
+    pulse_server.stop()
+    expect(barbara.locator("#connection-text")).to_contain_text("Connection lost")
+    expect(teacher.locator("#connection-text")).to_contain_text("Connection lost")
+    pulse_server.start()
+
+    expect(barbara.locator("#connection-text")).to_have_text("Connected", timeout=30_000)
+    expect(teacher.locator("#connection-text")).to_have_text("Connected", timeout=30_000)
+    expect(barbara.locator("#share-state")).to_have_text("Sharing")
+    expect(tile(teacher, "Barbara Liskov")).to_have_class("tile tile--live", timeout=LIVE_TIMEOUT_MS)
+
+
+def test_ending_the_session_ends_the_student_pages_and_leaves_a_report_with_a_csv(
+    teacher: Any, new_student: Any, pulse_server: Any
+) -> None:
+    session = live_class(teacher, course="Year 12 History", title="The Industrial Revolution")
+    students = {name: new_student(session, name) for name in ("Mary Somerville", "Charles Babbage")}
+    for name in students:
+        expect(tile(teacher, name)).to_have_class("tile tile--live", timeout=LIVE_TIMEOUT_MS)
+
+    teacher.get_by_role("button", name="End session").click()
+    dialog = teacher.get_by_role("dialog", name="End this session for everyone?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="End session").click()
+    expect(teacher.get_by_role("heading", name="This session has ended")).to_be_visible()
+    expect(teacher.locator("#session-status")).to_have_text("Ended")
+    for page in students.values():
+        expect(page.get_by_role("heading", name="The class has ended")).to_be_visible()
+        expect(page.locator("#connection-text")).to_have_text("Class ended")
+        expect(page.locator("#share-state")).to_have_text("Camera off")
+
+    report_url = f"{pulse_server.url}/reports/sessions/{session.id}/"
+    if teacher.request.get(report_url).status == 404:
+        pytest.skip(f"{report_url} is not served yet (the session report is its own issue)")
+    teacher.get_by_role("link", name="Open the report").click()
+    expect(teacher).to_have_url(report_url)
+    expect(teacher.get_by_role("heading", level=1)).to_contain_text("The Industrial Revolution")
+    screenshot(teacher, "report-laptop")
+    teacher.set_viewport_size(TABLET)
+    screenshot(teacher, "report-tablet")
+
+    with teacher.expect_download() as download:
+        teacher.locator("a[href$='readings.csv']").first.click()
+    assert download.value.suggested_filename == f"session-{session.id}-readings.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert {row["name"] for row in rows} == set(students)
+    assert any(row["face"] in ("1", "True", "true") for row in rows), rows[:3]
