@@ -1,0 +1,57 @@
+"""The live loop with the production analyzer (real OpenCV detection and a real LiteRT model), no fakes."""
+
+from pathlib import Path
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from classroom import consumers, worker
+from engagement.models import Reading
+from inference.synthetic import blank_frame_jpeg, synthetic_face_jpeg
+from inference.types import EMOTIONS
+from tests.classroom.conftest import token_for
+from tests.classroom.live import receive_until, student_socket, teacher_socket
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def tiny_tflite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from inference.architecture import build_classifier
+    from inference.model import export_serving_model
+
+    folder = tmp_path_factory.mktemp("model")
+    build_classifier(widths=(8, 16), dropout=0.0).save(folder / "tiny.keras")
+    return export_serving_model(folder / "tiny.keras", folder / "tiny.tflite", quantize=False)
+
+
+@pytest.fixture
+def real_model(settings, monkeypatch, tiny_tflite: Path) -> None:
+    monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
+    settings.EMOTION_MODEL_PATH = str(tiny_tflite)
+    worker._analyzer.cache_clear()
+    yield
+    worker._analyzer.cache_clear()
+
+
+async def test_a_real_face_becomes_an_emotion_reading_and_an_empty_room_does_not(layer, real_model, teacher, student):
+    dashboard = await teacher_socket(teacher, student.session_id)
+    await receive_until(dashboard, "snapshot")
+    browser = await student_socket(token_for(student))
+    await receive_until(browser, "hello")
+
+    await browser.send_to(bytes_data=synthetic_face_jpeg(seed=3))
+    update = await receive_until(
+        dashboard, "student.update", timeout=20, where=lambda m: m["student"]["emotion"] is not None
+    )
+    assert update["student"]["emotion"] in EMOTIONS
+    reading = await sync_to_async(Reading.objects.get)(participant=student)
+    assert reading.face is True
+    probabilities = [getattr(reading, f"p_{e}") for e in EMOTIONS]
+    assert sum(probabilities) == pytest.approx(1.0, abs=1e-4)
+
+    await browser.send_to(bytes_data=blank_frame_jpeg(seed=4))
+    await receive_until(dashboard, "student.update", timeout=20, where=lambda m: m["student"]["status"] == "no_face")
+    assert await sync_to_async(Reading.objects.filter(participant=student, face=False).count)() == 1
+    await browser.disconnect()
+    await dashboard.disconnect()
