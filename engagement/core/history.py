@@ -106,7 +106,8 @@ def student_summary(
         participant_id = next(iter(ids), None)
     readings = [r for r in readings if r.participant_id == participant_id]
     weights = [min(b.t - a.t, rules.max_gap_s) for a, b in itertools.pairwise(readings)]
-    weights.append(weights[-1] if weights else 0.0)
+    if readings:  # the last reading stands for as long as the one before it
+        weights.append(weights[-1] if weights else 0.0)
 
     connected = present = cant_see = camera_off = 0.0
     prob_sums = [0.0] * len(EMOTIONS)

@@ -1,0 +1,110 @@
+"""Retention and deletion: purging raw readings while keeping the session's aggregates, erasing one student's
+data from a session, erasing a session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from classroom.models import ClassSession, Participant
+from engagement.models import MoodPoint, Reading, ReadingPurge
+from engagement.reports import (
+    as_datetime,
+    report_timeline,
+    session_data_load,
+    session_end_time,
+    student_summaries,
+)
+from engagement.services import participant_data_delete
+
+
+@dataclass(frozen=True)
+class PurgedSession:
+    session_id: int
+    readings: int
+
+
+def retention_cutoff(*, days: int | None = None, now: datetime | None = None) -> datetime:
+    """Readings of sessions that started before this moment are due for purging."""
+    keep = settings.READING_RETENTION_DAYS if days is None else days
+    return (now or timezone.now()) - timedelta(days=keep)
+
+
+def sessions_due_for_purge(cutoff: datetime) -> list[PurgedSession]:
+    """Sessions that started before cutoff and still hold raw readings, with how many, oldest first."""
+    rows = (
+        Reading.objects.filter(session__started_at__lt=cutoff)
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .order_by("session_id")
+    )
+    return [PurgedSession(row["session_id"], row["n"]) for row in rows]
+
+
+def session_readings_purge(*, session: ClassSession, now: datetime | None = None) -> int:
+    """Deletes the session's raw readings after storing what the report needs without them: the timeline
+    (recomputed from the readings, replacing the live points) and each student's summary. Returns how many
+    readings were deleted."""
+    with transaction.atomic():
+        data = session_data_load(session)
+        if not data.readings:
+            return 0
+        points = report_timeline(data.readings)
+        summaries = student_summaries(session, data, end=session_end_time(session, data.readings))
+        MoodPoint.objects.filter(session_id=session.pk).delete()
+        MoodPoint.objects.bulk_create(
+            MoodPoint(
+                session_id=session.pk,
+                t=as_datetime(point.t),
+                shares=point.shares,
+                present=point.present,
+                connected=point.connected,
+                engagement=point.engagement,
+                attention=point.attention,
+            )
+            for point in points
+        )
+        purge, _ = ReadingPurge.objects.get_or_create(
+            session_id=session.pk, defaults={"purged_at": now or timezone.now()}
+        )
+        purge.purged_at = now or timezone.now()
+        purge.readings_deleted += len(data.readings)
+        purge.students = {**purge.students, **{str(pid): summary for pid, summary in summaries.items()}}
+        purge.save()
+        deleted, _ = Reading.objects.filter(session_id=session.pk).delete()
+    return deleted
+
+
+def readings_purge(*, cutoff: datetime, dry_run: bool = False) -> list[PurgedSession]:
+    """Purges the raw readings of every session that started before cutoff (one transaction per session);
+    returns the sessions and how many readings each had (or has, on a dry run)."""
+    due = sessions_due_for_purge(cutoff)
+    if dry_run:
+        return due
+    done = []
+    for item in due:
+        session = ClassSession.objects.select_related("course").get(pk=item.session_id)
+        done.append(PurgedSession(session.pk, session_readings_purge(session=session)))
+    return done
+
+
+def participant_erase(*, participant: Participant) -> None:
+    """Removes one student from a session: their readings, flags, voice, poll answers, their kept summary and
+    the participant (their name) itself. The class timeline keeps its anonymous shares."""
+    with transaction.atomic():
+        participant_data_delete(participant_id=participant.pk)
+        purge = ReadingPurge.objects.select_for_update().filter(session_id=participant.session_id).first()
+        if purge is not None and str(participant.pk) in purge.students:
+            purge.students.pop(str(participant.pk))
+            purge.save(update_fields=["students"])
+        participant.delete()
+
+
+def session_erase(*, session: ClassSession) -> None:
+    """Deletes the session and everything recorded in it."""
+    session.delete()

@@ -1,0 +1,42 @@
+// A class's sessions compared: average engagement (line) and flags per student (bars), oldest first.
+import { readJSON } from "./util.js";
+
+const AXIS_FONT = { size: 11, color: "#5b6475" };
+const GRID = "#e7eaf0";
+
+function draw() {
+  const el = document.getElementById("history-chart");
+  const rows = readJSON("history-data", []);
+  if (!el || !rows.length) return;
+  if (typeof window.Plotly === "undefined") {
+    el.textContent = "The chart could not be loaded; the table below has the same numbers.";
+    return;
+  }
+  const labels = rows.map((r) => `${new Date(r.t * 1000).toLocaleDateString([], { month: "short", day: "numeric" })} · ${r.title}`);
+  const traces = [
+    {
+      type: "bar", name: "Flags per student", x: labels, y: rows.map((r) => r.flags_per_student), yaxis: "y2",
+      marker: { color: "rgba(180, 35, 24, 0.35)" }, hovertemplate: "Flags per student: %{y}<extra></extra>",
+    },
+    {
+      type: "scatter", mode: "lines+markers", name: "Average engagement", x: labels, y: rows.map((r) => r.engagement),
+      line: { width: 2, color: "#2F55D4" }, marker: { size: 8 }, connectgaps: true,
+      hovertemplate: "Engagement: %{y:.0f}<extra></extra>",
+    },
+  ];
+  const layout = {
+    height: 280,
+    margin: { l: 56, r: 56, t: 8, b: 64 },
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "rgba(0,0,0,0)",
+    font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12, color: "#1d2330" },
+    legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom", font: { size: 11 } },
+    xaxis: { type: "category", tickfont: AXIS_FONT, automargin: true },
+    yaxis: { range: [0, 100], title: { text: "Engagement 0–100", font: AXIS_FONT }, tickfont: AXIS_FONT, gridcolor: GRID, fixedrange: true },
+    yaxis2: { overlaying: "y", side: "right", rangemode: "tozero", title: { text: "Flags per student", font: AXIS_FONT }, tickfont: AXIS_FONT, fixedrange: true, showgrid: false },
+  };
+  window.Plotly.react(el, traces, layout, { displayModeBar: false, responsive: true, displaylogo: false })
+    .catch((err) => console.error(err));
+}
+
+draw();

@@ -1,0 +1,110 @@
+// The session report: the full mood timeline (the live dashboard's chart, fed the whole session at once) and the
+// engagement curve with flagged moments and the most confused stretches marked. Data comes from json_script tags.
+import { Timeline } from "./dashboard/timeline.js";
+import { readJSON } from "./util.js";
+
+const FLAG_MARKERS = {
+  confused: { label: "Confused flag", color: "#B42318", symbol: "diamond" },
+  bored: { label: "Bored flag", color: "#8A5A00", symbol: "square" },
+  absent: { label: "Absent flag", color: "#475467", symbol: "x" },
+};
+const AXIS_FONT = { size: 11, color: "#5b6475" };
+const GRID = "#e7eaf0";
+
+/** Same wall-time strings as the live chart (Plotly reads zone-less dates as they are). */
+function localDate(t) {
+  const d = new Date(t * 1000);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** The curve's value at time t: the last point at or before t (the curve is a trailing mean). */
+function valueAt(curve, t) {
+  let value = null;
+  for (const [ct, v] of curve) {
+    if (ct > t) break;
+    value = v;
+  }
+  return value ?? (curve.length ? curve[0][1] : 50);
+}
+
+function drawTimeline(root) {
+  const el = document.getElementById("report-timeline");
+  if (!el) return;
+  const timeline = new Timeline(el, {
+    emotionEnabled: root.dataset.emotionEnabled === "true",
+    summaryEl: document.getElementById("report-timeline-summary"),
+  });
+  timeline.setPoints(readJSON("report-timeline-data", []));
+  timeline.setVoice(readJSON("report-voice-data", []));
+}
+
+function drawCurve() {
+  const el = document.getElementById("report-curve");
+  if (!el || typeof window.Plotly === "undefined") return;
+  const curve = readJSON("report-curve-data", []);
+  const attention = readJSON("report-attention-data", []);
+  const flags = readJSON("report-flags-data", []);
+  const windows = readJSON("report-windows-data", []);
+  const traces = [
+    {
+      type: "scatter", mode: "lines", name: "Engagement",
+      x: curve.map(([t]) => localDate(t)), y: curve.map(([, v]) => v),
+      line: { width: 2, color: "#2F55D4" }, hovertemplate: "Engagement: %{y:.0f}<extra></extra>",
+    },
+    {
+      type: "scatter", mode: "lines", name: "Attention",
+      x: attention.map(([t]) => localDate(t)), y: attention.map(([, v]) => v),
+      line: { width: 2, color: "#475467", dash: "dot" }, hovertemplate: "Attention: %{y:.0f}<extra></extra>",
+    },
+  ];
+  for (const [kind, marker] of Object.entries(FLAG_MARKERS)) {
+    const ofKind = flags.filter((f) => f.kind === kind);
+    if (!ofKind.length) continue;
+    traces.push({
+      type: "scatter", mode: "markers", name: marker.label,
+      x: ofKind.map((f) => localDate(f.raised_at)),
+      y: ofKind.map((f) => valueAt(curve, f.raised_at)),
+      text: ofKind.map((f) => `${f.name}: ${f.explanation}`),
+      marker: { symbol: marker.symbol, size: 10, color: marker.color, line: { width: 1, color: "#fff" } },
+      hovertemplate: `${marker.label} · %{text}<extra></extra>`,
+    });
+  }
+  const shapes = windows.map((w) => ({
+    type: "rect", xref: "x", yref: "paper", x0: localDate(w.start), x1: localDate(w.end), y0: 0, y1: 1,
+    fillcolor: "rgba(180, 35, 24, 0.10)", line: { width: 0 }, layer: "below",
+  }));
+  const layout = {
+    height: 300,
+    margin: { l: 56, r: 16, t: 8, b: 40 },
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "rgba(0,0,0,0)",
+    font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12, color: "#1d2330" },
+    showlegend: true,
+    legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom", font: { size: 11 } },
+    hovermode: "closest",
+    xaxis: { type: "date", tickfont: AXIS_FONT, gridcolor: GRID },
+    yaxis: { range: [0, 100], tickvals: [0, 25, 50, 75, 100], tickfont: AXIS_FONT, gridcolor: GRID, fixedrange: true, title: { text: "0–100", font: AXIS_FONT } },
+    shapes,
+  };
+  const config = { displayModeBar: false, responsive: true, displaylogo: false };
+  window.Plotly.react(el, traces, layout, config).catch((err) => console.error(err));
+}
+
+function wireForms() {
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
+  for (const button of document.querySelectorAll("[data-print]")) {
+    button.addEventListener("click", () => window.print());
+  }
+}
+
+const root = document.getElementById("report");
+if (root) {
+  drawTimeline(root);
+  drawCurve();
+}
+wireForms();
