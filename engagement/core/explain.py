@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-_QUALITY_WORDS = {
-    "too_dark": "the picture is too dark",
-    "too_blurry": "the picture is too blurry",
-    "face_too_small": "the face is too small in the picture",
-    "camera_off": "the camera is paused",
+# Why a flag could no longer be judged, by picture quality; each ends a sentence "Cleared after 40 s: ...".
+_CANT_SEE = {
+    "too_dark": "the picture is too dark to tell",
+    "too_blurry": "the picture is too blurry to tell",
+    "face_too_small": "the face is too small in the picture to tell",
 }
+_CANT_TELL = {**_CANT_SEE, "camera_off": "the camera is paused, so there is no face to tell from"}
+# Confused and bored read the face: one out of view cannot keep them up (absent has its own rule for that).
+_CANT_TELL_FACE = {**_CANT_TELL, "no_face": "the face is out of view, so there is nothing to tell from"}
 
 _KIND_WORDS = {"absent": "Away", "confused": "Confused", "bored": "Bored"}
 
@@ -35,8 +38,8 @@ def absent_raised(*, away_s: float | None, hidden_s: float | None) -> str:
 
 
 def absent_cleared(*, lasted_s: float, quality: str | None) -> str:
-    if quality in _QUALITY_WORDS:
-        return f"No longer marked away after {duration(lasted_s)}: {_QUALITY_WORDS[quality]} to tell."
+    if quality in _CANT_TELL:
+        return f"No longer marked away after {duration(lasted_s)}: {_CANT_TELL[quality]}."
     return f"Back after {duration(lasted_s)} away."
 
 
@@ -65,9 +68,14 @@ def confused_raised(
     return f"Looks confused for {duration(held_s)}: {face}."
 
 
-def confused_cleared(*, lasted_s: float, quality: str | None) -> str:
-    if quality in _QUALITY_WORDS:
-        return f"Cleared after {duration(lasted_s)}: {_QUALITY_WORDS[quality]} to tell."
+def confused_cleared(*, lasted_s: float, quality: str | None, reported: bool = False) -> str:
+    if quality in _CANT_TELL_FACE:
+        return f"Cleared after {duration(lasted_s)}: {_CANT_TELL_FACE[quality]}."
+    if reported:
+        return (
+            f"Cleared after {duration(lasted_s)}: the “I'm confused” tap no longer counts "
+            "(too long ago, or the student tapped “all good”) and the face does not look confused."
+        )
     return f"No longer looks confused (flag lasted {duration(lasted_s)})."
 
 
@@ -100,9 +108,14 @@ def bored_raised(
 
 
 def bored_cleared(*, lasted_s: float, quality: str | None) -> str:
-    if quality in _QUALITY_WORDS:
-        return f"Cleared after {duration(lasted_s)}: {_QUALITY_WORDS[quality]} to tell."
+    # Bored is judged from attention too: only a picture we cannot trust stops it being judged.
+    if quality in _CANT_SEE:
+        return f"Cleared after {duration(lasted_s)}: {_CANT_SEE[quality]}."
     return f"Attention is back (flag lasted {duration(lasted_s)})."
+
+
+def bored_superseded(*, lasted_s: float) -> str:
+    return f"Cleared after {duration(lasted_s)}: the student is now marked away instead."
 
 
 def dismissed(*, kind: str, lasted_s: float, cooldown_s: float) -> str:

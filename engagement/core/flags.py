@@ -54,6 +54,9 @@ def window(s: StudentState, t: float, rules: Rules) -> _Window:
     """Counts over the samples in the confused window and in the bored window ending at t."""
     confused_from = t - rules.confused_window_s
     bored_from = t - rules.bored_window_s
+    # Attention before the last absent flag ended is already explained by that flag: it is not boredom now.
+    if s.attention_from is not None and s.attention_from > bored_from:
+        bored_from = s.attention_from
     faces = confused = n = change_n = 0
     change_sum = 0.0
     oldest = t
@@ -90,9 +93,23 @@ def evaluate(s: StudentState, t: float, sig: Signals, rules: Rules) -> list[Flag
     events: list[FlagEvent] = []
     w = window(s, t, rules)
     _rule_absent(s, t, sig, rules, events)
+    if s.flags["absent"].active and s.flags["bored"].active:
+        _supersede_bored(s, t, events)
+        w = window(s, t, rules)
     _rule_confused(s, t, sig, w, rules, events)
     _rule_bored(s, t, sig, w, rules, events)
     return events
+
+
+def _supersede_bored(s: StudentState, t: float, events: list[FlagEvent]) -> None:
+    """The student is now marked away: a bored flag on top of that says nothing more, so it goes at once."""
+    track = s.flags["bored"]
+    lasted = t - (track.since if track.since is not None else t)
+    events.append(
+        FlagEvent(s.participant_id, "bored", "cleared", t, explain.bored_superseded(lasted_s=lasted), track.cause)
+    )
+    lower(track)
+    s.bored_since = None
 
 
 def _rule_absent(s: StudentState, t: float, sig: Signals, rules: Rules, events: list[FlagEvent]) -> None:
@@ -107,6 +124,7 @@ def _rule_absent(s: StudentState, t: float, sig: Signals, rules: Rules, events: 
     away_due = away_s is not None and away_s >= rules.absent_on_s
     hidden_due = hidden_s is not None and hidden_s >= rules.hidden_absent_on_s
     cause = "no_face" if away_due else "tab_hidden" if hidden_due else None
+    was_active = s.flags["absent"].active
     step(
         s,
         "absent",
@@ -120,6 +138,8 @@ def _rule_absent(s: StudentState, t: float, sig: Signals, rules: Rules, events: 
         quality=sig.quality,
         events=events,
     )
+    if was_active and not s.flags["absent"].active:
+        s.attention_from = t
 
 
 def _rule_confused(s: StudentState, t: float, sig: Signals, w: _Window, rules: Rules, events: list[FlagEvent]) -> None:
@@ -128,9 +148,11 @@ def _rule_confused(s: StudentState, t: float, sig: Signals, w: _Window, rules: R
     share = w.confused / w.faces if face_seen else None
     face_raise = face_keep = False
     b = s.baseline
-    warmed_up = b.done or (b.start is not None and t - b.start >= rules.baseline_warmup_s)
+    warmed_up = b.done or (
+        b.start is not None and t - b.start >= rules.baseline_warmup_s and b.frames >= rules.baseline_min_frames
+    )
     # Only a clear face in this very reading counts: a dark or blurry frame never raises "confused". Nor does
-    # a face we have not watched for a minute yet: its "usual" is still a guess.
+    # a face we have not watched for a minute and baseline_min_frames clear frames: its "usual" is still a guess.
     if sig.probabilities is not None and share is not None and warmed_up:
         bar = max(rules.confused_share, usual + rules.confused_margin)
         face_raise = share >= bar
@@ -232,7 +254,14 @@ def step(
         if t - track.off_since >= off_s:
             lasted = t - (track.since if track.since is not None else t)
             events.append(
-                FlagEvent(s.participant_id, kind, "cleared", t, _explain_clear(kind, lasted, quality), track.cause)
+                FlagEvent(
+                    s.participant_id,
+                    kind,
+                    "cleared",
+                    t,
+                    _explain_clear(kind, lasted, quality, track.cause),
+                    track.cause,
+                )
             )
             lower(track)
         return
@@ -256,11 +285,11 @@ def lower(track: FlagTrack) -> None:
     track.cause = ""
 
 
-def _explain_clear(kind: str, lasted: float, quality: str | None) -> str:
+def _explain_clear(kind: str, lasted: float, quality: str | None, cause: str) -> str:
     if kind == "absent":
         return explain.absent_cleared(lasted_s=lasted, quality=quality)
     if kind == "confused":
-        return explain.confused_cleared(lasted_s=lasted, quality=quality)
+        return explain.confused_cleared(lasted_s=lasted, quality=quality, reported=cause == "report")
     return explain.bored_cleared(lasted_s=lasted, quality=quality)
 
 

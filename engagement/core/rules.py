@@ -30,9 +30,12 @@ class Rules:
 
     # Personal baseline: the student's own usual face, learned over their first minutes in view.
     baseline_s: float = 180.0
-    baseline_warmup_s: float = 60.0  # no face-based "confused" before this much of the baseline has been seen
+    # No face-based "confused" before baseline_warmup_s and baseline_min_frames of the baseline have been seen.
+    baseline_warmup_s: float = 60.0
     baseline_min_frames: int = 30
-    baseline_prior_frames: float = 20.0  # weight of the class-wide prior until the student's own data outweighs it
+    # Weight of the class-wide prior, in frames. Kept small: a heavy prior drags a resting "sad" face's usual share
+    # down and gets it flagged (with 20, a resting sad face was flagged at one frame every 5 s).
+    baseline_prior_frames: float = 5.0
     baseline_prior_confused: float = 0.15  # prior share of confused-looking frames
     baseline_prior_expressivity: float = 0.10  # prior frame-to-frame change of the expression
 

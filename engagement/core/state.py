@@ -127,6 +127,8 @@ class StudentState:
     hidden_since: float | None = None
     confused_since: float | None = None
     bored_since: float | None = None
+    # The bored rule ignores samples up to here (the end of the last absent flag, or its dismissal).
+    attention_from: float | None = None
     # Student voice.
     report_confused_t: float | None = None  # the last "I'm confused" tap still counting as evidence
     last_report: dict[str, Any] | None = None
@@ -178,6 +180,7 @@ class StudentState:
             "hidden_since": self.hidden_since,
             "confused_since": self.confused_since,
             "bored_since": self.bored_since,
+            "attention_from": self.attention_from,
             "report_confused_t": self.report_confused_t,
             "last_report": self.last_report,
             "flags": {kind: track.to_dict() for kind, track in self.flags.items()},
@@ -212,6 +215,7 @@ class StudentState:
             hidden_since=d["hidden_since"],
             confused_since=d["confused_since"],
             bored_since=d["bored_since"],
+            attention_from=d.get("attention_from"),  # absent from states cached before it existed
             report_confused_t=d["report_confused_t"],
             last_report=None if d["last_report"] is None else dict(d["last_report"]),
             flags={kind: FlagTrack.from_dict(d["flags"][kind]) for kind in FLAG_KINDS},

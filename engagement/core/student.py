@@ -124,6 +124,7 @@ def student_dismiss(state: StudentState, kind: str, t: float, *, rules: Rules) -
     # The evidence must build up afresh once the cooldown is over.
     if kind == "absent":
         s.away_since = s.hidden_since = None
+        s.attention_from = t
     elif kind == "confused":
         s.confused_since = None
         s.report_confused_t = None
