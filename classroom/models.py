@@ -61,7 +61,7 @@ class ClassSession(models.Model):
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
-        return f"{self.course.name}: {self.title or self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.course.name}: {self.title or f'{self.started_at:%Y-%m-%d %H:%M}'}"
 
     @property
     def is_live(self) -> bool:
