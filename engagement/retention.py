@@ -36,9 +36,11 @@ def retention_cutoff(*, days: int | None = None, now: datetime | None = None) ->
 
 
 def sessions_due_for_purge(cutoff: datetime) -> list[PurgedSession]:
-    """Sessions that started before cutoff and still hold raw readings, with how many, oldest first."""
+    """Ended sessions that started before cutoff and still hold raw readings, with how many, in id order. Live
+    sessions are left alone: their readings are still being written (end them first)."""
     rows = (
         Reading.objects.filter(session__started_at__lt=cutoff)
+        .exclude(session__status=ClassSession.Status.LIVE)
         .values("session_id")
         .annotate(n=Count("pk"))
         .order_by("session_id")
@@ -80,8 +82,13 @@ def session_readings_purge(*, session: ClassSession, now: datetime | None = None
     return deleted
 
 
+def live_sessions_skipped(cutoff: datetime) -> int:
+    """Sessions still marked live that started before cutoff (the purge skips them)."""
+    return ClassSession.objects.filter(started_at__lt=cutoff, status=ClassSession.Status.LIVE).count()
+
+
 def readings_purge(*, cutoff: datetime, dry_run: bool = False) -> list[PurgedSession]:
-    """Purges the raw readings of every session that started before cutoff (one transaction per session);
+    """Purges the raw readings of every ended session that started before cutoff (one transaction per session);
     returns the sessions and how many readings each had (or has, on a dry run)."""
     due = sessions_due_for_purge(cutoff)
     if dry_run:
