@@ -29,7 +29,7 @@ import random
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -297,6 +297,21 @@ def origin_of(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+async def teacher_snapshot(base_url: str, teacher: tuple[str, str], session_id: int) -> dict[str, Any]:
+    """The dashboard `snapshot` a teacher who opens the live page on `base_url` gets now."""
+    from websockets.asyncio.client import connect
+
+    browser = Browser(base_url)
+    await asyncio.to_thread(browser.login, *teacher)
+    cookies = "; ".join(f"{c.name}={c.value}" for c in browser.jar)
+    url = ws_url(base_url, f"/ws/teacher/sessions/{session_id}/")
+    async with connect(url, origin=origin_of(base_url), additional_headers={"Cookie": cookies}, proxy=None) as ws:  # type: ignore[arg-type]
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+            if message.get("type") in ("snapshot", "error"):
+                return message
+
+
 # --- the class
 
 
@@ -320,6 +335,8 @@ class ClassPlan:
     name_prefix: str = "Student"
     seed: int = 0
     lively: bool = False  # demo behaviour: pauses, camera off for a while, voice taps
+    # Awaited once every frame is answered (or the grace period ended), before any socket closes.
+    before_close: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -329,6 +346,8 @@ class Outcome:
     frames: list[Frame]
     teacher_messages: dict[str, int] = field(default_factory=dict)
     join_s: float = 0.0
+    teacher_tiles: dict[int, dict[str, Any]] = field(default_factory=dict)  # the last tile of each student
+    student_urls: dict[int, str] = field(default_factory=dict)  # the server each student streamed to
 
 
 class SimulatedClass:
@@ -337,6 +356,8 @@ class SimulatedClass:
         self.book = LatencyBook()
         self.errors: Counter[str] = Counter()
         self.teacher_messages: Counter[str] = Counter()
+        self.teacher_tiles: dict[int, dict[str, Any]] = {}
+        self.student_urls: dict[int, str] = {}
         self.rng = random.Random(plan.seed)
         self._start = asyncio.Event()
         self._stop_sending = asyncio.Event()
@@ -381,6 +402,8 @@ class SimulatedClass:
             deadline = time.monotonic() + plan.grace_s
             while self.book.unanswered() and time.monotonic() < deadline and not teacher.done():  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
+        if plan.before_close is not None:
+            await plan.before_close()
         self._finished.set()
         await asyncio.gather(*tasks, *([teacher] if teacher else []), return_exceptions=True)
         errors = sum(self.errors.values())
@@ -390,6 +413,8 @@ class SimulatedClass:
             frames=self.book.all_frames(),
             teacher_messages=dict(self.teacher_messages),
             join_s=round(join_s, 2),
+            teacher_tiles=dict(self.teacher_tiles),
+            student_urls=dict(self.student_urls),
         )
 
     # --- joining
@@ -460,6 +485,7 @@ class SimulatedClass:
                     self.error(hello.get("code", "no_hello"))
                     return
                 pid = int(hello["participant"]["id"])
+                self.student_urls[pid] = joined.base_url
                 self.settled += 1
                 settled = True
                 reader = asyncio.create_task(self._student_reader(ws))
@@ -544,7 +570,10 @@ class SimulatedClass:
             if kind == "snapshot":
                 self._teacher_ready.set()
             elif kind == "student.update":
-                self.book.update_received(message.get("student") or {}, mono=arrived)
+                tile = message.get("student") or {}
+                self.book.update_received(tile, mono=arrived)
+                if isinstance(tile.get("id"), int):
+                    self.teacher_tiles[tile["id"]] = tile
             elif kind == "error":
                 log.warning("teacher socket error: %s", message)
                 self.error("teacher_" + message.get("code", "error"))

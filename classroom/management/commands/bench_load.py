@@ -3,7 +3,7 @@
 Every process it needs (Daphne, `runworker inference`, the simulator) is started here on free loopback
 ports, each under `timeout` in its own process group, and stopped in `finally`; the Redis keys
 (own prefix, own db number) and the throwaway PostgreSQL database are removed afterwards.
-`Stack` is reused by tests/scaleout.
+`Stack` is reused by tests/scale.
 """
 
 from __future__ import annotations
@@ -288,10 +288,16 @@ def simulate(stack: Stack, urls: list[str], *, students: int, interval_s: float,
         )
         try:
             peak: dict[str, float] = {}
+            samples: list[tuple[float, dict[str, float | None]]] = []  # every 30 s: (seconds since start, RSS)
+            began = time.monotonic()
             while popen.poll() is None:
-                for name, value in stack.rss().items():
+                rss = stack.rss()
+                for name, value in rss.items():
                     if value is not None:
                         peak[name] = max(peak.get(name, 0.0), value)
+                elapsed = time.monotonic() - began
+                if not samples or elapsed - samples[-1][0] >= 30:
+                    samples.append((round(elapsed, 1), rss))
                 time.sleep(2)
         finally:
             if popen.poll() is None:
@@ -301,7 +307,7 @@ def simulate(stack: Stack, urls: list[str], *, students: int, interval_s: float,
     if popen.returncode != 0 or not lines:
         tail = (stack.workdir / "simulator.log").read_text(errors="replace")[-3000:]
         raise RuntimeError(f"the simulator failed ({popen.returncode}):\n{tail}")
-    return {**json.loads(lines[-1]), "rss_peak_mib": peak}
+    return {**json.loads(lines[-1]), "rss_peak_mib": peak, "rss_samples_mib": samples}
 
 
 def run_setup(
@@ -355,6 +361,38 @@ def run_setup(
     }
 
 
+# --- what else the machine was doing
+
+
+def emotion_model_in_use() -> str:
+    """Which emotion model the workers load: the file, or presence-only when there is none (settings as the bench's)."""
+    from inference.model import shipped_model_path
+
+    path = Path(settings.EMOTION_MODEL_PATH) if settings.EMOTION_MODEL_PATH else shipped_model_path()
+    if settings.EMOTION_INFERENCE == "off":
+        return "none (EMOTION_INFERENCE=off: presence and quality only)"
+    return (
+        str(path.relative_to(settings.BASE_DIR) if path.is_relative_to(settings.BASE_DIR) else path)
+        if path.is_file()
+        else ("none found (presence and quality only: face detection, no emotion classifier)")
+    )
+
+
+def other_cpu_jobs(markers: tuple[str, ...] = ("inference train",)) -> list[str]:
+    """Command lines of running processes that contain any of `markers` (e.g. a training job competing for CPU)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if any(marker in cmdline for marker in markers):
+            found.append(f"{proc.name} {cmdline[:120]}")
+    return found
+
+
 # --- the command
 
 
@@ -378,6 +416,17 @@ def table(runs: list[dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+def memory_lines(run: dict[str, Any], *, warm_s: float = 60.0) -> str:
+    """RSS of each process: before the class, once warm (the first sample at or after `warm_s`), at the end."""
+    samples = run["rss_samples_mib"]
+    warm = next((rss for t, rss in samples if t >= warm_s), samples[-1][1] if samples else {})
+    return "\n".join(
+        f"- {name}: {v['start']} MiB before the class, {warm.get(name)} MiB after {warm_s:g} s, "
+        f"{v['end']} MiB at the end"
+        for name, v in run["rss_mib"].items()
+    )
+
+
 class Command(BaseCommand):
     help = "Load benchmark: the simulated class on the embedded default and on Redis + 2 Daphne + 2 workers."
 
@@ -386,17 +435,27 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=2.0)
         parser.add_argument("--duration", type=float, default=60.0, help="Seconds of streaming per run.")
         parser.add_argument("--setups", default="embedded,scaleout")
-        parser.add_argument("--soak", action="store_true", help="100 students for 10 minutes on Redis + workers.")
+        parser.add_argument("--quick", action="store_true", help="Smoke run: 5 and 20 students, 15 s each.")
+        parser.add_argument(
+            "--soak",
+            action="store_true",
+            help="Memory check: 100 students (or --students) for 10 minutes on Redis + workers.",
+        )
         parser.add_argument("--json-out", type=Path, help="Also write the runs as JSON here.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         setups = [s for s in opts["setups"].split(",") if s]
         sizes = [int(n) for n in opts["students"].split(",") if n]
+        if opts["quick"]:
+            sizes, opts["duration"] = [5, 20], 15.0
         if opts["soak"]:
-            setups, sizes, opts["duration"] = ["scaleout"], [100], max(opts["duration"], 600.0)
+            setups, opts["duration"] = ["scaleout"], max(opts["duration"], 600.0)
+            sizes = [100] if opts["students"] == "50,200" else sizes
         if "scaleout" in setups and not reachable(BENCH_REDIS_URL, 6379):
             raise CommandError(f"Redis is not reachable at {BENCH_REDIS_URL} (set BENCH_REDIS_URL).")
         database = "postgresql" if reachable(BENCH_POSTGRES_URL, 5432) else "sqlite"
+        model, competing = emotion_model_in_use(), other_cpu_jobs()
+        self.stderr.write(f"emotion model: {model}; other CPU jobs: {competing or 'none'}")
         runs = []
         with tempfile.TemporaryDirectory(prefix="pulse-bench-") as tmp:
             for setup in setups:
@@ -414,11 +473,18 @@ class Command(BaseCommand):
                     runs.append(run)
         report = {
             "machine": {"cpus": os.cpu_count(), "loadavg": os.getloadavg()},
+            "emotion_model": model,
+            "other_cpu_jobs": competing,
             "interval_s": opts["interval"],
             "duration_s": opts["duration"],
             "runs": runs,
         }
         self.stdout.write(table(runs))
-        self.stdout.write(json.dumps(report))
+        if opts["soak"]:
+            self.stdout.write("\n" + "\n".join(memory_lines(run) for run in runs))
+        self.stdout.write(
+            f"\n{os.cpu_count()} CPUs; {opts['interval']:g} s between a student's frames, {opts['duration']:g} s "
+            f"per run; emotion model: {model}; other CPU jobs at the start: {len(competing) or 'none'}"
+        )
         if opts["json_out"]:
             opts["json_out"].write_text(json.dumps(report, indent=2))
