@@ -57,10 +57,6 @@ def _student_key(participant_id: int) -> str:
     return f"pulse:student:{participant_id}"
 
 
-def _members_key(session_id: int) -> str:
-    return f"pulse:session:{session_id}:members"
-
-
 def _alert_key(session_id: int) -> str:
     return f"pulse:session:{session_id}:alert"
 
@@ -88,13 +84,8 @@ def records_save(records: dict[int, dict[str, Any]]) -> None:
 
 
 def session_members(session_id: int) -> list[int]:
-    return cache.get(_members_key(session_id)) or []
-
-
-def _session_member_add(session_id: int, participant_id: int) -> None:
-    members = session_members(session_id)
-    if participant_id not in members:
-        cache.set(_members_key(session_id), [*members, participant_id], timeout=STATE_TTL_S)
+    # From the database, not a cached list: two workers adding students to one list at once lose one of them.
+    return list(Participant.objects.filter(session_id=session_id).values_list("pk", flat=True))
 
 
 def record_state(record: dict[str, Any]) -> core.StudentState | None:
@@ -383,7 +374,6 @@ def participant_connected(message: dict[str, Any]) -> list[Outgoing]:
     record = _record_for(pid, message.get("name", ""))
     record.update(connected=True, channel=message["reply"])
     records_save({pid: record})
-    _session_member_add(session_id, pid)
     return [_tile_update(session_id, record)]
 
 
