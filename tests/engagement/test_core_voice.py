@@ -3,6 +3,7 @@
 import pytest
 
 from engagement.core import (
+    FlagEvent,
     SelfReport,
     rules_for,
     self_report_agreement,
@@ -11,6 +12,7 @@ from engagement.core import (
     student_tile,
     student_update,
 )
+from engagement.core.history import is_report_flag
 from engagement.core.synthetic import CONFUSED, readings, replay
 
 NORMAL = rules_for("normal")
@@ -135,3 +137,12 @@ def test_flags_carry_their_cause_into_the_tile():
     flags = student_tile(state)["flags"]
     assert [(f["kind"], f["since"]) for f in flags] == [("confused", 180.0)]
     assert state.flags["confused"].cause == "report"
+
+
+def test_a_tapped_flag_is_still_recognised_when_stored_without_its_cause():
+    # The database keeps the explanation but not the cause; reports tell tapped flags by how the text starts.
+    _, raised = tap(settled(), 180.0)
+    stored = FlagEvent(1, "confused", "raised", 180.0, raised[0].explanation)
+    assert is_report_flag(stored)
+    _, face = replay(readings(1, 180, 240, step=2, probabilities=CONFUSED), rules=NORMAL, state=settled())
+    assert not is_report_flag(FlagEvent(1, "confused", "raised", face[0].t, face[0].explanation))
