@@ -55,7 +55,11 @@ def run(args: argparse.Namespace) -> int:
         if not serving_path.is_file() or not keras_path.is_file():
             serving_path, keras_path = _random_init_models(Path(scratch))
             model_note = "random-init default architecture (no trained model found; speed does not depend on weights)"
+        load_started = time.perf_counter()
         model = load_emotion_model(serving_path, tta=tta, threads=args.threads)
+        model.predict(np.zeros((1, 48, 48, 1), np.float32))
+        load_s = time.perf_counter() - load_started
+        model_bytes = serving_path.stat().st_size
         keras_model = KerasEmotionModel(keras_path, tta=tta, threads=args.threads)
         rng = np.random.default_rng(0)
         one = rng.uniform(0, 255, (1, 48, 48, 1)).astype(np.float32)
@@ -82,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         "threads": args.threads,
         "model": model_note,
         "parameters": params,
+        "model_bytes": model_bytes,
+        "model_load_s": round(load_s, 3),
         "runtime": "LiteRT" if str(serving_path).endswith(".tflite") else "tf.function",
         "frame": {"width": 320, "height": 240, "jpeg_bytes": len(jpeg), "faces_found": faces_found},
         "repeats": repeats,
