@@ -22,6 +22,7 @@ SCREENSHOTS = REPO / "artifacts" / "screenshots"
 TEACHER = {"username": "ms.rivera", "password": "e2e-Pass-4821"}
 LAPTOP = {"width": 1366, "height": 768}
 TABLET = {"width": 820, "height": 1180}
+PHONE = {"width": 390, "height": 844}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -35,10 +35,11 @@ def course_create(page: Any, name: str) -> None:
     expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
 
 
-def session_start(page: Any, *, title: str, frame_interval_s: float = 1.0) -> LiveSession:
+def session_start(page: Any, *, title: str, frame_interval_s: float = 1.0, emotion: bool = True) -> LiveSession:
     """From a class page: start a live session, ending on its dashboard with the join code shown."""
     page.get_by_label("Session title").fill(title)
     page.get_by_label("Seconds between snapshots").fill(str(frame_interval_s))
+    page.get_by_label("Estimate facial emotions").set_checked(emotion)
     page.get_by_role("button", name="Start live session").click()
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
     code = page.locator(".join-card__code").inner_text().strip()
@@ -77,3 +78,31 @@ def accessibility_problems(page: Any, *, impacts: tuple[str, ...] = ("serious", 
         for v in results.response["violations"]
         if v["impact"] in impacts
     ]
+
+
+def page_fits_width(page: Any) -> bool:
+    """True when nothing makes the page scroll sideways."""
+    return page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+# The focused element and whether a focus ring (outline or box-shadow) makes it stand out.
+_FOCUS = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const ring = (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== "none";
+  return {text: (el.innerText || el.getAttribute("aria-label") || el.id || el.tagName).trim(), ring};
+}"""
+
+
+def tab_to(page: Any, target: Any, *, max_presses: int = 25) -> list[str]:
+    """Press Tab until target has the focus; every element passed on the way must show a focus ring.
+    Returns what was focused, in order. Fails when target is not reached within max_presses."""
+    passed = []
+    for _ in range(max_presses):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(_FOCUS)
+        passed.append(focus["text"])
+        assert focus["ring"], f"no visible focus ring on {focus['text']!r}"
+        if target.evaluate("el => el === document.activeElement"):
+            return passed
+    raise AssertionError(f"Tab never reached {target}; it went through {passed}")

@@ -9,10 +9,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LAPTOP, TABLET, TEACHER, emotion_model_installed, screenshot
-from e2e_flows import LIVE_TIMEOUT_MS, LiveSession, course_create, session_start, student_join, teacher_log_in, tile
+from conftest import LAPTOP, PHONE, TABLET, TEACHER, emotion_model_installed, screenshot
+from e2e_flows import (
+    LIVE_TIMEOUT_MS,
+    LiveSession,
+    accessibility_problems,
+    course_create,
+    page_fits_width,
+    session_start,
+    student_join,
+    teacher_log_in,
+    tile,
+)
 from playwright.sync_api import expect
 
+# How many markers the named trace of a Plotly chart holds (args: [element id, trace name]).
+VOICE_MARKERS = "([id, name]) => (document.getElementById(id).data || []).some(t => t.name === name && t.x.length > 0)"
 # The most points any trace of a Plotly chart holds.
 PLOTTED_POINTS = "id => Math.max(0, ...(document.getElementById(id).data || []).map(trace => (trace.x || []).length))"
 
@@ -43,9 +55,9 @@ def new_student(browser: Any, pulse_server: Any, console: Any) -> Iterator[Any]:
         context.close()
 
 
-def live_class(teacher: Any, *, course: str, title: str) -> LiveSession:
+def live_class(teacher: Any, *, course: str, title: str, emotion: bool = True) -> LiveSession:
     course_create(teacher, course)
-    return session_start(teacher, title=title, frame_interval_s=1)
+    return session_start(teacher, title=title, frame_interval_s=1, emotion=emotion)
 
 
 def test_two_students_stream_and_the_teacher_sees_them_live(teacher: Any, new_student: Any) -> None:
@@ -69,12 +81,21 @@ def test_two_students_stream_and_the_teacher_sees_them_live(teacher: Any, new_st
     assert teacher.evaluate(PLOTTED_POINTS, "timeline-chart") > 0
 
     expect(ada.locator("#quality")).to_have_text("We can see you clearly. Thank you!")
+    ada.get_by_role("button", name="Too fast").click()
+    expect(tile(teacher, "Ada Lovelace").locator(".tile__report")).to_contain_text("Too fast")
+    # ...and a marker on the timeline's student-voice strip.
+    teacher.wait_for_function(VOICE_MARKERS, arg=["timeline-chart", "Too fast"])
     screenshot(teacher, "dashboard-laptop")
     screenshot(ada, "student-laptop")
     teacher.set_viewport_size(TABLET)
     ada.set_viewport_size(TABLET)
     screenshot(teacher, "dashboard-tablet")
     screenshot(ada, "student-tablet")
+    assert page_fits_width(teacher)
+    assert page_fits_width(ada)
+    ada.set_viewport_size(PHONE)
+    screenshot(ada, "student-phone")
+    assert page_fits_width(ada)
 
 
 def test_a_paused_camera_and_a_closed_tab_show_on_the_tiles(teacher: Any, new_student: Any) -> None:
@@ -93,14 +114,18 @@ def test_a_paused_camera_and_a_closed_tab_show_on_the_tiles(teacher: Any, new_st
     expect(teacher.locator("#stat-connected")).to_have_text("1")
     expect(teacher.locator("#stat-present")).to_have_text("0")
 
+    assert accessibility_problems(teacher) == []
+
     grace.get_by_role("button", name="Resume camera").click()
     expect(tile(teacher, "Grace Hopper").locator(".badge")).to_have_text("Live", timeout=LIVE_TIMEOUT_MS)
 
 
-def test_a_confused_tap_reaches_the_teacher(teacher: Any, new_student: Any) -> None:
-    session = live_class(teacher, course="Year 8 Chemistry", title="Moles")
+def test_student_voice_and_a_pulse_check_in_a_session_without_emotion_estimates(teacher: Any, new_student: Any) -> None:
+    session = live_class(teacher, course="Year 8 Chemistry", title="Moles", emotion=False)
+    expect(teacher.get_by_role("heading", name="Attention and presence over time")).to_be_visible()
     katherine = new_student(session, "Katherine Johnson")
-    expect(tile(teacher, "Katherine Johnson")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(tile(teacher, "Katherine Johnson")).to_have_class("tile tile--live", timeout=LIVE_TIMEOUT_MS)
+    expect(tile(teacher, "Katherine Johnson").locator(".tile__emotion")).to_be_hidden()
 
     katherine.get_by_label("Add a short note").fill("What is Avogadro's number for?")
     katherine.get_by_role("button", name="I'm confused").click()
@@ -111,6 +136,16 @@ def test_a_confused_tap_reaches_the_teacher(teacher: Any, new_student: Any) -> N
     expect(report).to_contain_text("What is Avogadro's number for?")
     expect(teacher.locator(".voice-count--confused")).to_have_text("1 student is confused")
     expect(teacher.locator("#voice-feed")).to_contain_text("Katherine Johnson is confused")
+
+    teacher.get_by_label("Question").fill("Is the mole clear now?")
+    teacher.get_by_role("button", name="Ask the class").click()
+    poll = katherine.get_by_role("region", name="Pulse check from your teacher")
+    expect(poll).to_contain_text("Is the mole clear now?")
+    poll.get_by_role("button", name="Not yet").click()
+    expect(poll.get_by_role("button", name="Not yet")).to_have_attribute("aria-pressed", "true")
+    expect(teacher.locator("#poll-bars")).to_contain_text("Not yet")
+    teacher.get_by_role("button", name="Close pulse check").click()
+    expect(poll).to_be_hidden()
 
 
 def test_the_student_page_reconnects_by_itself_after_a_server_restart(
@@ -158,9 +193,11 @@ def test_ending_the_session_ends_the_student_pages_and_leaves_a_report_with_a_cs
     teacher.get_by_role("link", name="Open the report").click()
     expect(teacher).to_have_url(report_url)
     expect(teacher.get_by_role("heading", level=1)).to_contain_text("The Industrial Revolution")
+    expect(teacher.locator(".js-plotly-plot .main-svg").first).to_be_visible()
     screenshot(teacher, "report-laptop")
     teacher.set_viewport_size(TABLET)
     screenshot(teacher, "report-tablet")
+    assert page_fits_width(teacher)
 
     with teacher.expect_download() as download:
         teacher.locator("a[href$='readings.csv']").first.click()

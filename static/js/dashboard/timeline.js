@@ -168,13 +168,14 @@ export class Timeline {
     const layout = {
       datarevision: ++this.revision,
       uirevision: this.emotionEnabled ? "mood" : "attention",
-      height: 420,
-      margin: { l: 56, r: 16, t: 8, b: 8 },
+      height: 440,
+      margin: { l: 16, r: 16, t: 40, b: 8 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
       font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12, color: "#1d2330" },
       showlegend: true,
-      legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom", font: { size: 11 }, bgcolor: "rgba(255,255,255,0)" },
+      // "normal": one row that wraps, rather than a column per legend group.
+      legend: { orientation: "h", traceorder: "normal", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 }, bgcolor: "rgba(255,255,255,0)" },
       hovermode: "x unified",
       xaxis: {
         type: "date",
@@ -191,14 +192,15 @@ export class Timeline {
         tickfont: axisFont,
         gridcolor: grid,
         fixedrange: true,
+        automargin: true,
         range: [-0.6, 1.6],
       },
     };
     if (this.emotionEnabled) {
-      layout.yaxis = { domain: [0.46, 1], range: [0, 1], tickformat: ".0%", tickfont: axisFont, gridcolor: grid, fixedrange: true, title: { text: "Share", font: axisFont } };
-      layout.yaxis2 = { domain: [0.19, 0.4], range: [0, 100], tickvals: [0, 50, 100], tickfont: axisFont, gridcolor: grid, fixedrange: true, title: { text: "0–100", font: axisFont } };
+      layout.yaxis = { domain: [0.46, 1], range: [0, 1], tickformat: ".0%", tickfont: axisFont, gridcolor: grid, fixedrange: true, automargin: true, title: { text: "Share", font: axisFont } };
+      layout.yaxis2 = { domain: [0.19, 0.4], range: [0, 100], tickvals: [0, 50, 100], tickfont: axisFont, gridcolor: grid, fixedrange: true, automargin: true, title: { text: "0–100", font: axisFont } };
     } else {
-      layout.yaxis = { domain: [0.2, 1], range: [0, 100], tickvals: [0, 25, 50, 75, 100], tickfont: axisFont, gridcolor: grid, fixedrange: true, title: { text: "0–100", font: axisFont } };
+      layout.yaxis = { domain: [0.2, 1], range: [0, 100], tickvals: [0, 25, 50, 75, 100], tickfont: axisFont, gridcolor: grid, fixedrange: true, automargin: true, title: { text: "0–100", font: axisFont } };
     }
     return layout;
   }
