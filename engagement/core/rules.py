@@ -67,7 +67,9 @@ class Rules:
     drift_hidden: float = 1.0
     drift_no_face: float = 0.6
     drift_unfocused: float = 0.4
-    drift_idle: float = 0.3
+    # Weak on purpose, below every preset's bored_drift_with_face: in a lecture nobody types, so idling alone
+    # plus a calm face must never make "bored" (with 0.3 it did, for a student calmer than in their first minutes).
+    drift_idle: float = 0.15
     idle_long_s: float = 120.0  # no typing, clicking or scrolling for this long counts as idle
 
     # Absent: no face in a clear picture, or the class tab hidden, for a sustained time.

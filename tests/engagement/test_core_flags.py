@@ -5,7 +5,7 @@ import random
 import pytest
 
 from engagement.core import rules_for, student_tile
-from engagement.core.synthetic import CONFUSED, HAPPY, alternating, noisy, reading, readings, replay
+from engagement.core.synthetic import CONFUSED, HAPPY, NEUTRAL, alternating, noisy, reading, readings, replay
 
 NORMAL = rules_for("normal")
 
@@ -224,3 +224,29 @@ def test_a_paused_camera_and_a_hidden_tab_is_absent():
     items = settled() + readings(1, 180, 400, step=2, camera="paused", tab_visible=False, focused=False)
     _, events = replay(items, rules=NORMAL)
     assert story(events, "absent") == [(240, "absent", "raised")]
+
+
+@pytest.mark.parametrize("sensitivity", ["low", "normal", "high"])
+def test_a_student_quietly_following_a_lecture_is_never_bored(sensitivity):
+    # No input on the page for the whole lesson, and a face calmer than in the first minutes: still not bored.
+    rng = random.Random(1)
+    items = [
+        reading(1, t, probabilities=noisy(NEUTRAL, rng, 0.08 if t < 180 else 0.04), idle_s=float(t))
+        for t in range(0, 1800, 2)
+    ]
+    _, events = replay(items, rules=rules_for(sensitivity))
+    assert events == []
+
+
+def test_idling_with_the_window_unfocused_and_a_still_face_is_bored():
+    # Unfocused half the time (0.4) and idle otherwise (0.15): drift 0.275, above the 0.25 bar with a flat face.
+    rng = random.Random(2)
+    items = [reading(1, t, probabilities=noisy(NEUTRAL, rng, 0.08)) for t in range(0, 180, 2)]
+    items += [
+        reading(1, t, probabilities=noisy(NEUTRAL, rng, 0.01), idle_s=600.0, focused=(t // 10) % 2 == 0)
+        for t in range(180, 600, 2)
+    ]
+    _, events = replay(items, rules=NORMAL)
+    assert [(e.kind, e.action) for e in events] == [("bored", "raised")]
+    assert "window not focused" in events[0].explanation
+    assert "stiller than usual" in events[0].explanation
