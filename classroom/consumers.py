@@ -6,6 +6,7 @@ Each consumer has three sections: socket handlers, commands from the client, and
 import json
 import logging
 import time
+from collections import Counter
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -13,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from classroom import protocol, selectors, services
 from classroom.groups import participant_group, students_group, teachers_group
@@ -28,8 +30,13 @@ CLOSE_UNAUTHORIZED = 4001
 CLOSE_FORBIDDEN = 4003
 CLOSE_NOT_LIVE = 4004
 CLOSE_TOO_MANY_SOCKETS = 4029
+CLOSE_TRY_AGAIN = 1013  # the channel layer is briefly unreachable: reconnect with backoff
 
 JPEG_MAGIC = b"\xff\xd8\xff"
+# What the channel layer raises when it is full (ChannelFull) or briefly unreachable (a Redis restart).
+LAYER_ERRORS = (ChannelFull, RedisError, OSError)
+# Messages this process could not hand on, by reason: counted losses, never crashes.
+lost_messages: Counter[str] = Counter()
 # A frame may come this much sooner than the session's interval (browser timers jitter).
 RATE_SLACK = 0.75
 
@@ -58,8 +65,17 @@ class PulseConsumer(AsyncWebsocketConsumer):
             await getattr(self, self.commands[command["type"]])(command)
         except ProtocolError as exc:
             await self.send_error(exc.code, str(exc))
+        except LAYER_ERRORS:
+            lost_messages["command"] += 1
+            log.warning("channel layer unavailable, %s command lost", type(self).__name__, exc_info=True)
+            await self.send_error("overloaded", "The server is busy; please try again in a moment.")
 
     commands: dict[str, str] = {}
+
+    async def refuse_layer_down(self) -> None:
+        lost_messages["connect"] += 1
+        log.warning("channel layer unavailable, %s refused with %d", type(self).__name__, CLOSE_TRY_AGAIN)
+        await self.refuse(CLOSE_TRY_AGAIN, "overloaded", "The server is busy; reconnecting shortly.")
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "session.ended"})
@@ -99,12 +115,17 @@ class StudentConsumer(PulseConsumer):
         self.last_frame_at = 0.0
         self.attention: dict[str, Any] = {"camera": "off"}
         self.frames_dropped = 0
-        # One live socket per student: a newer one (a reload, a second tab) replaces the older.
-        await self.channel_layer.group_send(
-            participant_group(self.participant_id), {"type": "socket.replaced", "by": self.channel_name}
-        )
-        for group in (students_group(self.session_id), participant_group(self.participant_id)):
-            await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            # One live socket per student: a newer one (a reload, a second tab) replaces the older.
+            await self.channel_layer.group_send(
+                participant_group(self.participant_id), {"type": "socket.replaced", "by": self.channel_name}
+            )
+            for group in (students_group(self.session_id), participant_group(self.participant_id)):
+                await self.channel_layer.group_add(group, self.channel_name)
+        except LAYER_ERRORS:
+            self.participant_id = None
+            await self.refuse_layer_down()
+            return
         await self.accept()
         await self.send_json({"type": "hello", "protocol": protocol.VERSION, **info})
         await self.to_engine({"type": "participant.connect", "name": info["participant"]["name"]})
@@ -112,8 +133,11 @@ class StudentConsumer(PulseConsumer):
     async def disconnect(self, code: int) -> None:
         if self.participant_id is None:
             return
-        for group in (students_group(self.session_id), participant_group(self.participant_id)):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        try:
+            for group in (students_group(self.session_id), participant_group(self.participant_id)):
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except LAYER_ERRORS:
+            log.warning("channel layer unavailable while a student socket closed")  # group entries expire
         await self.to_engine({"type": "participant.disconnect"})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -146,12 +170,18 @@ class StudentConsumer(PulseConsumer):
         )
         try:
             await self.channel_layer.send(settings.INFERENCE_CHANNEL, message)
-        except ChannelFull:
+        except LAYER_ERRORS as exc:
             self.frames_dropped += 1
+            lost_messages[message["type"]] += 1
             if message["type"] == "frame.analyze":
                 await self.send_error("overloaded", "The server is busy; this snapshot was skipped.")
             else:
-                log.warning("engine queue full, %s for participant %s lost", message["type"], self.participant_id)
+                log.warning(
+                    "engine queue unavailable (%s), %s for participant %s lost",
+                    type(exc).__name__,
+                    message["type"],
+                    self.participant_id,
+                )
 
     # --- commands
 
@@ -203,6 +233,10 @@ class StudentConsumer(PulseConsumer):
     async def poll_closed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "poll.closed", "poll_id": event["poll_id"]})
 
+    async def participant_left(self, event: dict[str, Any]) -> None:
+        """The student left from the page (e.g. "delete my data" without a live socket)."""
+        await self.close(code=1000)
+
     async def socket_replaced(self, event: dict[str, Any]) -> None:
         if event["by"] != self.channel_name:
             await self.send_error("not_allowed", "This class was opened in another tab or device.")
@@ -232,7 +266,11 @@ class TeacherConsumer(PulseConsumer):
             await self.refuse(CLOSE_FORBIDDEN, "not_allowed", "This is not your session.")
             return
         self.user_id = user.pk
-        await self.channel_layer.group_add(teachers_group(self.session_id), self.channel_name)
+        try:
+            await self.channel_layer.group_add(teachers_group(self.session_id), self.channel_name)
+        except LAYER_ERRORS:
+            await self.refuse_layer_down()
+            return
         self.watching = True
         await self.accept()
         snapshot = await database_sync_to_async(engagement_selectors.dashboard_snapshot)(self.session_id)
@@ -240,7 +278,10 @@ class TeacherConsumer(PulseConsumer):
 
     async def disconnect(self, code: int) -> None:
         if self.watching:
-            await self.channel_layer.group_discard(teachers_group(self.session_id), self.channel_name)
+            try:
+                await self.channel_layer.group_discard(teachers_group(self.session_id), self.channel_name)
+            except LAYER_ERRORS:
+                log.warning("channel layer unavailable while a dashboard socket closed")  # group entries expire
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.watching:

@@ -2,6 +2,7 @@
 
 import json
 import math
+import unicodedata
 from typing import Any
 
 VERSION = 1
@@ -32,6 +33,13 @@ def parse_command(text: str, known_types: dict[str, str] | set[str]) -> dict[str
     return message
 
 
+def clean_text(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, without control characters or lone surrogates: NUL is refused
+    by PostgreSQL and a lone surrogate by every encoder, so either would otherwise fail deep in a write."""
+    kept = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cs") else " " for ch in text)
+    return " ".join(kept.split())[:limit]
+
+
 def _optional_bool(message: dict[str, Any], key: str) -> bool | None:
     value = message.get(key)
     if value is None or isinstance(value, bool):
@@ -46,9 +54,14 @@ def attention_signals(message: dict[str, Any]) -> dict[str, Any]:
         raise ProtocolError("bad_message", "'camera' must be on, paused or off.")
     idle = message.get("idle_s")
     if idle is not None:
-        if isinstance(idle, bool) or not isinstance(idle, int | float) or not math.isfinite(idle) or idle < 0:
+        if (
+            isinstance(idle, bool)
+            or not isinstance(idle, int | float)
+            or (isinstance(idle, float) and not math.isfinite(idle))
+            or idle < 0
+        ):
             raise ProtocolError("bad_message", "'idle_s' must be a non-negative number or null.")
-        idle = min(float(idle), 86_400.0)
+        idle = float(min(idle, 86_400))  # min first: float() of a huge int overflows
     return {
         "visible": _optional_bool(message, "visible"),
         "focused": _optional_bool(message, "focused"),
@@ -64,7 +77,7 @@ def self_report(message: dict[str, Any]) -> tuple[str, str]:
     text = message.get("text") or ""
     if not isinstance(text, str):
         raise ProtocolError("bad_message", "'text' must be a string.")
-    return kind, " ".join(text.split())[:MAX_REPORT_TEXT]
+    return kind, clean_text(text, MAX_REPORT_TEXT)
 
 
 def positive_int(message: dict[str, Any], key: str) -> int:
@@ -85,7 +98,7 @@ def poll_question(message: dict[str, Any]) -> str:
     question = message.get("question") or "Is this clear?"
     if not isinstance(question, str):
         raise ProtocolError("bad_message", "'question' must be a string.")
-    return " ".join(question.split())[:MAX_POLL_QUESTION] or "Is this clear?"
+    return clean_text(question, MAX_POLL_QUESTION) or "Is this clear?"
 
 
 def sensitivity(message: dict[str, Any]) -> str:

@@ -17,13 +17,20 @@ from typing import Any
 
 from channels.consumer import AsyncConsumer
 from channels.layers import get_channel_layer
+from channels.worker import Worker
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 from engagement import live
 from inference import FrameAnalysis, InferenceError
 
 log = logging.getLogger(__name__)
+
+# A batch whose database write fails (the database restarting) is retried this many times, after these pauses.
+DB_RETRY_DELAYS_S = (0.2, 1.0)
+# How long the worker waits before listening again when the channel layer is unreachable (doubling up to the max).
+LAYER_RETRY_S = 0.2
+LAYER_RETRY_MAX_S = 5.0
 
 
 @cache
@@ -64,6 +71,7 @@ class Engine:
         self.flusher: asyncio.Task | None = None
         self.frames_processed = 0
         self.frames_superseded = 0
+        self.frames_lost = 0
         self.batches = 0
 
     def enqueue(self, job: dict[str, Any]) -> None:
@@ -88,14 +96,29 @@ class Engine:
     async def flush(self, layer: Any) -> None:
         while self.pending:
             batch = self.take_batch()
-            try:
-                outgoing = await self.run(live.frames_process, batch, analyze)
-            except Exception:
-                log.exception("A batch of %d snapshots failed; the worker carries on", len(batch))
+            outgoing = await self.process(batch)
+            if outgoing is None:
+                self.frames_lost += len(batch)
                 continue
             self.batches += 1
             self.frames_processed += len(batch)
             await deliver(layer, outgoing)
+
+    async def process(self, batch: list[dict[str, Any]]) -> list[live.Outgoing] | None:
+        """The batch's messages; None when it failed (it stored nothing: frames_process is atomic)."""
+        for delay in (*DB_RETRY_DELAYS_S, None):
+            try:
+                return await self.run(live.frames_process, batch, analyze)
+            except (OperationalError, InterfaceError):
+                if delay is None:
+                    log.exception("The database stayed unavailable: %d snapshots lost", len(batch))
+                    return None
+                log.warning("The database is unavailable; retrying %d snapshots in %.1f s", len(batch), delay)
+                await asyncio.sleep(delay)
+            except Exception:
+                log.exception("A batch of %d snapshots failed; the worker carries on", len(batch))
+                return None
+        return None
 
 
 async def deliver(layer: Any, outgoing: list[live.Outgoing]) -> None:
@@ -117,6 +140,29 @@ def engine() -> Engine:
     if _engine is None:
         _engine = Engine()
     return _engine
+
+
+class ResilientWorker(Worker):
+    """A channels Worker that outlives a channel-layer outage (Redis restarting): it waits and listens again."""
+
+    async def listener(self, channel: str) -> None:
+        pause = LAYER_RETRY_S
+        while True:
+            try:
+                message = await self.channel_layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("channel layer unreachable (%s); listening again in %.1f s", type(exc).__name__, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, LAYER_RETRY_MAX_S)
+                continue
+            pause = LAYER_RETRY_S
+            if not message.get("type"):
+                log.warning("dropped a message with no type on %s", channel)
+                continue
+            queue = self.get_or_create_application_instance(channel, {"type": "channel", "channel": channel})
+            await queue.put(message)
 
 
 class InferenceWorker(AsyncConsumer):
@@ -146,9 +192,7 @@ def ensure_embedded_worker() -> None:
     global _embedded_task
     if not settings.INFERENCE_IN_PROCESS or (_embedded_task is not None and not _embedded_task.done()):
         return
-    from channels.worker import Worker
-
-    worker = Worker(
+    worker = ResilientWorker(
         application=InferenceWorker.as_asgi(),
         channels=[settings.INFERENCE_CHANNEL],
         channel_layer=get_channel_layer(),

@@ -42,8 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "classroom",  # before channels: its runworker command (a worker that outlives a Redis restart) wins
     "channels",
-    "classroom",
     "engagement",
 ]
 

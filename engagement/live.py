@@ -228,7 +228,8 @@ def frames_process(
 ) -> list[Outgoing]:
     """Analyzes a batch of snapshots, stores their readings and returns every message they cause.
 
-    `analyze(jpegs, emotion_enabled)` is the batched FaceAnalyzer call.
+    `analyze(jpegs, emotion_enabled)` is the batched FaceAnalyzer call. The database writes are one
+    transaction: if any fails, nothing of the batch is stored (the worker may retry it whole).
     """
     session_conf = sessions_settings({job["session_id"] for job in jobs})
     jobs = [job for job in jobs if job["session_id"] in session_conf and session_conf[job["session_id"]].live]
@@ -257,6 +258,13 @@ def frames_process(
     rows = []
     touched_sessions: set[int] = set()
     with transaction.atomic():
+        # A student who left (and maybe had their data deleted) while their last snapshot waited is not recorded.
+        present = set(
+            Participant.objects.filter(
+                pk__in={job["participant_id"] for job, _ in accepted}, left_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+        accepted = [(job, reading) for job, reading in accepted if job["participant_id"] in present]
         for job, reading in accepted:
             session_id, pid = job["session_id"], job["participant_id"]
             conf = session_conf[session_id]
@@ -285,18 +293,24 @@ def frames_process(
             record["quality"] = quality
             touched_sessions.add(session_id)
         Reading.objects.bulk_create(rows)
-    records_save(records)
-    for session_id in touched_sessions:
-        out += session_refresh(
-            session_id,
-            now=max(r.t for j, r in accepted if j["session_id"] == session_id),
-            sensitivity=session_conf[session_id].sensitivity,
-        )
+        for session_id in touched_sessions:
+            out += session_refresh(
+                session_id,
+                now=max(r.t for j, r in accepted if j["session_id"] == session_id),
+                sensitivity=session_conf[session_id].sensitivity,
+                fresh_records=records,
+            )
+    records_save({pid: record for pid, record in records.items() if pid in present})
     return out
 
 
-def session_refresh(session_id: int, *, now: float, sensitivity: str) -> list[Outgoing]:
-    """Recomputes the current timeline bucket and the class alert of one session."""
+def session_refresh(
+    session_id: int, *, now: float, sensitivity: str, fresh_records: dict[int, dict[str, Any]] | None = None
+) -> list[Outgoing]:
+    """Recomputes the current timeline bucket and the class alert of one session.
+
+    `fresh_records` are student records updated by the caller and not saved to the cache yet.
+    """
     bucket_s = settings.TIMELINE_BUCKET_S
     start = now - now % bucket_s
     readings = [
@@ -307,6 +321,7 @@ def session_refresh(session_id: int, *, now: float, sensitivity: str) -> list[Ou
     ]
     members = session_members(session_id)
     records = records_load(members)
+    records.update({pid: record for pid, record in (fresh_records or {}).items() if pid in members})
     connected = sum(1 for record in records.values() if record["connected"])
     out: list[Outgoing] = []
     for point in core.mood_timeline(readings, bucket_s=bucket_s, start=start, end=start + bucket_s):

@@ -63,6 +63,8 @@ def fresh_engine() -> Iterator[None]:
     yield
     if worker._embedded_task is not None:
         worker._embedded_task.cancel()
+    if worker._engine is not None:  # let a batch still on the engine thread finish before the database is flushed
+        worker._engine.executor.shutdown(wait=True)
     worker._engine = None
     worker._embedded_task = None
 
