@@ -189,6 +189,14 @@ def _bored_holds(w: _Window, usual_change: float, rules: Rules, slack: float) ->
     )
 
 
+def _heading_away(s: StudentState, t: float, rules: Rules) -> bool:
+    """True while the tab has been hidden, or the face out of a clear picture, without a break for at least half
+    the time that raises "away"."""
+    hidden = s.hidden_since is not None and t - s.hidden_since >= rules.hidden_absent_on_s / 2
+    away = s.away_since is not None and t - s.away_since >= rules.absent_on_s / 2
+    return hidden or away
+
+
 def _rule_bored(s: StudentState, t: float, sig: Signals, w: _Window, rules: Rules, events: list[FlagEvent]) -> None:
     raise_ok = keep = False
     # Never from a picture we cannot trust, never on top of "away", and only with enough of the window seen.
@@ -203,7 +211,8 @@ def _rule_bored(s: StudentState, t: float, sig: Signals, w: _Window, rules: Rule
         raise_ok = _bored_holds(w, usual_change, rules, 0.0)
         keep = raise_ok or _bored_holds(w, usual_change, rules, rules.bored_keep_slack)
     s.bored_since = (t if s.bored_since is None else s.bored_since) if raise_ok else None
-    due = s.bored_since is not None and t - s.bored_since >= rules.bored_on_s
+    # Its timer keeps running, but "bored" waits while a streak is on its way to "away", which says it better.
+    due = s.bored_since is not None and t - s.bored_since >= rules.bored_on_s and not _heading_away(s, t, rules)
 
     def explain_raise(_: str) -> str:
         flat_path = w.drift / w.n < rules.bored_drift_alone

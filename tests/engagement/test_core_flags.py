@@ -182,11 +182,27 @@ def test_a_calm_neutral_face_with_attention_on_the_lesson_is_never_bored():
     assert events == []
 
 
-def test_a_bored_flag_gives_way_to_absent_at_once():
-    # A still neutral face and the tab hidden: "bored" (flat face + some drift) comes first, then "absent".
+def test_a_tab_hidden_without_a_break_is_away_not_bored_first():
+    # A still neutral face and some drift would make "bored" after 60 s; "away" comes at 60 s and says it better.
     items = settled() + readings(1, 180, 400, step=2, tab_visible=False, focused=False)
     _, events = replay(items, rules=NORMAL)
+    assert story(events) == [(180 + NORMAL.hidden_absent_on_s, "absent", "raised")]
+
+
+@pytest.mark.parametrize("sensitivity", ["low", "normal", "high"])
+def test_a_face_out_of_view_or_a_hidden_tab_never_raises_bored_just_before_away(sensitivity):
+    for cue in ({"face": False}, {"tab_visible": False, "focused": False}):
+        _, events = replay(settled() + readings(1, 180, 600, step=2, **cue), rules=rules_for(sensitivity))
+        assert [(k, a) for _, k, a in story(events)] == [("absent", "raised")]
+
+
+def test_a_bored_flag_gives_way_to_absent_at_once():
+    rng = random.Random(3)
+    items = lively(1, 0, 180, rng) + tab_switching(1, 180, 8, rng)
+    items += lively(1, 660, 800, rng, tab_visible=False, focused=False)  # then hidden without a break
+    _, events = replay(items, rules=NORMAL)
     assert [(k, a) for _, k, a in story(events)] == [("bored", "raised"), ("absent", "raised"), ("bored", "cleared")]
+    assert events[1].t == 660 + NORMAL.hidden_absent_on_s
     assert events[2].t == events[1].t
     assert events[2].explanation.endswith("the student is now marked away instead.")
 
