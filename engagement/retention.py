@@ -12,12 +12,14 @@ from django.db.models import Count
 from django.utils import timezone
 
 from classroom.models import ClassSession, Participant
+from engagement.core.timeline import MoodPoint as CorePoint
 from engagement.models import MoodPoint, Reading, ReadingPurge
 from engagement.reports import (
     as_datetime,
     report_timeline,
     session_data_load,
     session_end_time,
+    session_readings,
     student_summaries,
 )
 from engagement.services import participant_data_delete
@@ -48,29 +50,45 @@ def sessions_due_for_purge(cutoff: datetime) -> list[PurgedSession]:
     return [PurgedSession(row["session_id"], row["n"]) for row in rows]
 
 
+def _timeline_replace(session_id: int, points: list[CorePoint]) -> None:
+    MoodPoint.objects.filter(session_id=session_id).delete()
+    MoodPoint.objects.bulk_create(
+        MoodPoint(
+            session_id=session_id,
+            t=as_datetime(point.t),
+            shares=point.shares,
+            present=point.present,
+            connected=point.connected,
+            engagement=point.engagement,
+            attention=point.attention,
+        )
+        for point in points
+    )
+
+
+def report_timeline_store(*, session: ClassSession) -> int:
+    """Rebuilds the session's stored timeline from its readings (as the report computes it), replacing the
+    points the live path wrote; returns how many points were stored. Does nothing without readings."""
+    readings = session_readings(session.pk)
+    if not readings:
+        return 0
+    points = report_timeline(readings)
+    with transaction.atomic():
+        _timeline_replace(session.pk, points)
+    return len(points)
+
+
 def session_readings_purge(*, session: ClassSession, now: datetime | None = None) -> int:
-    """Deletes the session's raw readings after storing what the report needs without them: the timeline
-    (recomputed from the readings, replacing the live points) and each student's summary. Returns how many
-    readings were deleted."""
+    """Deletes the session's raw readings after storing what the report needs without them: each student's
+    summary, and the timeline when the live path stored none (built from the readings, as the report would).
+    Returns how many readings were deleted."""
     with transaction.atomic():
         data = session_data_load(session)
         if not data.readings:
             return 0
-        points = report_timeline(data.readings)
         summaries = student_summaries(session, data, end=session_end_time(session, data.readings))
-        MoodPoint.objects.filter(session_id=session.pk).delete()
-        MoodPoint.objects.bulk_create(
-            MoodPoint(
-                session_id=session.pk,
-                t=as_datetime(point.t),
-                shares=point.shares,
-                present=point.present,
-                connected=point.connected,
-                engagement=point.engagement,
-                attention=point.attention,
-            )
-            for point in points
-        )
+        if not data.stored_points:
+            _timeline_replace(session.pk, report_timeline(data.readings))
         purge, _ = ReadingPurge.objects.get_or_create(
             session_id=session.pk, defaults={"purged_at": now or timezone.now()}
         )

@@ -103,6 +103,24 @@ def test_report_numbers_come_from_the_live_core_functions(scripted):
     assert report["session"]["duration_s"] == SESSION_S
 
 
+def test_the_report_shows_the_timeline_the_live_dashboard_stored(scripted):
+    MoodPoint.objects.create(
+        session=scripted.session,
+        t=at(0),
+        shares={"happy": 1.0},
+        present=1,
+        connected=3,
+        engagement=42.0,
+        attention=50.0,
+    )
+    report = session_report(scripted.session)
+    assert report["timeline"] == [
+        {"t": T0, "shares": {"happy": 1.0}, "present": 1, "connected": 3, "engagement": 42.0, "attention": 50.0}
+    ]
+    assert report["summary"]["average_engagement"] == 42.0
+    assert student(report, "Ben")["time_present_s"] == 480  # students still come from the readings
+
+
 def test_the_report_page_shows_the_numbers(client, teacher, scripted):
     client.force_login(teacher)
     response = client.get(reverse("engagement:session_report", args=[scripted.session.pk]))

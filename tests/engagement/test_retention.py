@@ -74,6 +74,13 @@ def test_the_report_after_a_purge_matches_the_report_before(course):
     assert ben["time_present_s"] == 480 and ben["share_absent"] == pytest.approx(100 / 600)
 
 
+def test_purge_keeps_the_timeline_the_live_dashboard_stored(course):
+    scripted = scripted_session(course)
+    MoodPoint.objects.create(session=scripted.session, t=scripted.session.started_at, shares={"sad": 1.0}, present=2)
+    session_readings_purge(session=scripted.session)
+    assert list(MoodPoint.objects.values_list("shares", "present")) == [({"sad": 1.0}, 2)]
+
+
 def test_the_report_says_when_raw_readings_were_purged(client, teacher, course):
     scripted = scripted_session(course)
     session_readings_purge(session=scripted.session)
