@@ -11,7 +11,11 @@ leaves the sending to the async caller.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +30,13 @@ from engagement import core
 from engagement.models import EMOTION_FIELDS, Flag, MoodPoint, Reading
 from inference import FrameAnalysis, InferenceError
 
+log = logging.getLogger(__name__)
+
 STATE_TTL_S = 12 * 3600
+# Several workers may hold messages of one student at once: each loads, updates and saves that student's record
+# under a lock in the shared cache. A lock outlives a crashed holder by at most STUDENT_LOCK_TTL_S.
+STUDENT_LOCK_TTL_S = 30
+STUDENT_LOCK_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,34 @@ def _student_key(participant_id: int) -> str:
 
 def _alert_key(session_id: int) -> str:
     return f"pulse:session:{session_id}:alert"
+
+
+@contextmanager
+def students_locked(participant_ids: Iterable[int]) -> Iterator[None]:
+    """Holds the shared-cache locks of these students (taken in id order, so two holders never deadlock).
+
+    A lock still held by another process after STUDENT_LOCK_WAIT_S is passed over with a warning: a stale
+    record is better than a stalled worker.
+    """
+    token = secrets.token_hex(8)
+    held: list[str] = []
+    deadline = time.monotonic() + STUDENT_LOCK_WAIT_S
+    try:
+        for pid in sorted(set(participant_ids)):
+            key = f"pulse:lock:student:{pid}"
+            while not cache.add(key, token, timeout=STUDENT_LOCK_TTL_S):
+                if time.monotonic() > deadline:
+                    log.warning(
+                        "student %s is locked by another worker for over %.0f s; going on", pid, STUDENT_LOCK_WAIT_S
+                    )
+                    break
+                time.sleep(0.002)
+            else:
+                held.append(key)
+        yield
+    finally:
+        if held:
+            cache.delete_many(held)
 
 
 def new_record(participant_id: int, name: str) -> dict[str, Any]:
@@ -253,23 +291,32 @@ def frames_process(
         accepted.append((job, core_reading(job, analysis)))
     if not accepted:
         return out
+    with students_locked(job["participant_id"] for job, _ in accepted):
+        return out + _readings_store(accepted, session_conf)
 
+
+def _readings_store(
+    accepted: list[tuple[dict[str, Any], core.Reading]], session_conf: dict[int, SessionSettings]
+) -> list[Outgoing]:
+    """Folds accepted readings into their students' records, stores them and returns the messages they cause."""
+    out: list[Outgoing] = []
     records = records_load([job["participant_id"] for job, _ in accepted])
     rows = []
     touched_sessions: set[int] = set()
     with transaction.atomic():
         # A student who left (and maybe had their data deleted) while their last snapshot waited is not recorded.
-        present = set(
+        names = dict(
             Participant.objects.filter(
                 pk__in={job["participant_id"] for job, _ in accepted}, left_at__isnull=True
-            ).values_list("pk", flat=True)
+            ).values_list("pk", "display_name")
         )
+        present = set(names)
         accepted = [(job, reading) for job, reading in accepted if job["participant_id"] in present]
         for job, reading in accepted:
             session_id, pid = job["session_id"], job["participant_id"]
             conf = session_conf[session_id]
             rules = core.rules_for(conf.sensitivity)
-            record = records.setdefault(pid, new_record(pid, job.get("name", "")))
+            record = records.setdefault(pid, new_record(pid, names[pid]))
             record["connected"] = True
             state, events = core.student_update(record_state(record), reading, rules=rules)
             record["state"] = state.to_dict()
@@ -385,6 +432,11 @@ def _tile_update(session_id: int, record: dict[str, Any]) -> Outgoing:
 
 
 def participant_connected(message: dict[str, Any]) -> list[Outgoing]:
+    with students_locked([message["participant_id"]]):
+        return _participant_connected(message)
+
+
+def _participant_connected(message: dict[str, Any]) -> list[Outgoing]:
     session_id, pid = message["session_id"], message["participant_id"]
     record = _record_for(pid, message.get("name", ""))
     record.update(connected=True, channel=message["reply"])
@@ -393,6 +445,11 @@ def participant_connected(message: dict[str, Any]) -> list[Outgoing]:
 
 
 def participant_disconnected(message: dict[str, Any]) -> list[Outgoing]:
+    with students_locked([message["participant_id"]]):
+        return _participant_disconnected(message)
+
+
+def _participant_disconnected(message: dict[str, Any]) -> list[Outgoing]:
     session_id, pid = message["session_id"], message["participant_id"]
     record = _record_for(pid)
     if record.get("channel") not in (None, message["reply"]):
@@ -400,6 +457,10 @@ def participant_disconnected(message: dict[str, Any]) -> list[Outgoing]:
     record.update(connected=False, channel=None)
     out: list[Outgoing] = []
     state = record_state(record)
+    if Participant.objects.filter(pk=pid, left_at__isnull=False).exists():
+        # They left (maybe deleting their data): nothing more is recorded about them, not even "absent".
+        record.update(state=None, flag_ids={})
+        state = None
     if state is not None:
         state, events = core.student_disconnect(state, message["t"])
         record["state"] = state.to_dict()
@@ -409,6 +470,11 @@ def participant_disconnected(message: dict[str, Any]) -> list[Outgoing]:
 
 
 def self_reported(message: dict[str, Any]) -> list[Outgoing]:
+    with students_locked([message["participant_id"]]):
+        return _self_reported(message)
+
+
+def _self_reported(message: dict[str, Any]) -> list[Outgoing]:
     session_id, pid = message["session_id"], message["participant_id"]
     record = _record_for(pid)
     report = core.SelfReport(participant_id=pid, t=message["t"], kind=message["kind"], text=message.get("text", ""))
@@ -426,6 +492,11 @@ def flag_dismissed(message: dict[str, Any]) -> list[Outgoing]:
     flag = Flag.objects.filter(pk=message["flag_id"], session_id=message["session_id"], cleared_at__isnull=True).first()
     if flag is None:
         return []
+    with students_locked([flag.participant_id]):
+        return _flag_dismissed(flag, message)
+
+
+def _flag_dismissed(flag: Flag, message: dict[str, Any]) -> list[Outgoing]:
     record = _record_for(flag.participant_id)
     state = record_state(record)
     if state is None:

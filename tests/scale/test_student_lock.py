@@ -1,0 +1,77 @@
+"""The per-student lock that keeps two inference workers from overwriting each other's update of one student."""
+
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+
+from engagement import live
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def shared_cache(request, settings) -> None:
+    """The embedded default's cache and the Redis cache production processes share."""
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": request.getfixturevalue("redis_url"),
+                "KEY_PREFIX": "pulse-lock-test",
+            }
+        }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_second_holder_of_a_student_waits_until_the_first_lets_go(shared_cache, monkeypatch) -> None:
+    second_is_waiting = threading.Event()
+
+    def sleep(seconds: float) -> None:  # the lock's polling: proof that the second holder is blocked
+        second_is_waiting.set()
+        time.sleep(seconds)
+
+    monkeypatch.setattr(live, "time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
+    order: list[str] = []
+    first_inside, release_first = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with live.students_locked([7, 3]):
+            order.append("first in")
+            first_inside.set()
+            release_first.wait(10)
+            order.append("first out")
+
+    def second() -> None:
+        with live.students_locked([3]):
+            order.append("second in")
+
+    one, two = threading.Thread(target=first), threading.Thread(target=second)
+    one.start()
+    assert first_inside.wait(10)
+    two.start()
+    assert second_is_waiting.wait(10)
+    assert order == ["first in"]
+    release_first.set()
+    one.join(10)
+    two.join(10)
+
+    assert order == ["first in", "first out", "second in"]
+    assert cache.get("pulse:lock:student:3") is None
+    assert cache.get("pulse:lock:student:7") is None
+
+
+def test_a_lock_held_too_long_is_passed_over_and_left_to_its_holder(shared_cache, monkeypatch) -> None:
+    monkeypatch.setattr(live, "STUDENT_LOCK_WAIT_S", 0.0)
+    cache.set("pulse:lock:student:5", "another worker", timeout=30)
+    entered = False
+
+    with live.students_locked([5, 6]):
+        entered = True
+        assert cache.get("pulse:lock:student:6") is not None
+
+    assert entered
+    assert cache.get("pulse:lock:student:5") == "another worker"
+    assert cache.get("pulse:lock:student:6") is None
