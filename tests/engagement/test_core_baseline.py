@@ -105,3 +105,15 @@ def test_smoothed_probabilities_move_towards_the_new_expression_at_the_smoothing
     alpha = 1 - 2.718281828459045 ** (-3 / NORMAL.smoothing_s)
     for old, new, got in zip(NEUTRAL, CONFUSED, state.smoothed, strict=True):
         assert got == pytest.approx(old + alpha * (new - old))
+
+
+@pytest.mark.parametrize(
+    ("sensitivity", "first_over_bar"),
+    # 15 frames in the 30 s window; the bar (60%, 50%, 40%) is first reached with 9, 8 or 6 confused frames.
+    [("low", 196), ("normal", 194), ("high", 190)],
+)
+def test_each_sensitivity_raises_one_confused_flag_when_its_bar_has_held_for_its_t_on(sensitivity, first_over_bar):
+    rules = rules_for(sensitivity)
+    items = readings(1, 0, 180, step=2) + readings(1, 180, 400, step=2, probabilities=CONFUSED)
+    _, events = replay(items, rules=rules)
+    assert confused_events(events) == [(first_over_bar + rules.confused_on_s, "raised", "face")]
