@@ -31,6 +31,7 @@ function draw() {
     plot_bgcolor: "rgba(0,0,0,0)",
     font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12, color: "#1d2330" },
     legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom", font: { size: 11 } },
+    bargap: rows.length < 4 ? 0.7 : 0.3,
     xaxis: { type: "category", tickfont: AXIS_FONT, automargin: true },
     yaxis: { range: [0, 100], title: { text: "Engagement 0–100", font: AXIS_FONT }, tickfont: AXIS_FONT, gridcolor: GRID, fixedrange: true },
     yaxis2: { overlaying: "y", side: "right", rangemode: "tozero", title: { text: "Flags per student", font: AXIS_FONT }, tickfont: AXIS_FONT, fixedrange: true, showgrid: false },

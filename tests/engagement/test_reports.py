@@ -241,6 +241,8 @@ def test_class_history_lists_sessions_with_their_numbers(client, teacher, course
     page = response.content.decode()
     assert reverse("engagement:session_report", args=[scripted.session.pk]) in page
     assert 'id="history-data"' in page and "10 min" in page
+    course_page = client.get(reverse("classroom:course_detail", args=[course.pk])).content.decode()
+    assert reverse("engagement:course_history", args=[course.pk]) in course_page
     assert [row["title"] for row in response.context["comparison"]] == [
         row["session"].display_title for row in reversed(history)
     ]
