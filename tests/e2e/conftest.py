@@ -130,7 +130,17 @@ def emotion_model_installed() -> bool:
     return (REPO / "inference" / "weights" / "emotion.tflite").is_file()
 
 
+# Plotly redraws a chart a moment after the window resizes: wait until each one fits its box again.
+CHARTS_FIT = """() => [...document.querySelectorAll(".js-plotly-plot")].every(chart => {
+  const box = chart.getBoundingClientRect();
+  const parts = [...chart.querySelectorAll(".main-svg, .legend, .rangeslider-container")];
+  return parts.length > 0 && parts.every(part => part.getBoundingClientRect().right <= box.right + 1);
+})"""
+
+
 def screenshot(page: Any, name: str) -> Path:
+    """A full-page PNG in artifacts/screenshots/, taken once the page's charts fit the viewport."""
+    page.wait_for_function(CHARTS_FIT)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

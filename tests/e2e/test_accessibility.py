@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from conftest import LAPTOP, TEACHER
+from conftest import LAPTOP, TEACHER, screenshot
 from e2e_flows import (
     LIVE_TIMEOUT_MS,
     accessibility_problems,
@@ -23,6 +24,7 @@ def test_no_page_has_serious_accessibility_problems(browser: Any, pulse_server: 
     problems: dict[str, list[str]] = {}
 
     def check(page: Any, name: str) -> None:
+        screenshot(page, "a11y-" + re.sub(r"[^a-z0-9]+", "-", name))
         found = accessibility_problems(page, impacts=ALL_IMPACTS)
         if found:
             problems[name] = found

@@ -182,6 +182,9 @@ def test_ending_the_session_ends_the_student_pages_and_leaves_a_report_with_a_cs
     dialog.get_by_role("button", name="End session").click()
     expect(teacher.get_by_role("heading", name="This session has ended")).to_be_visible()
     expect(teacher.locator("#session-status")).to_have_text("Ended")
+    expect(teacher.locator("#stat-connected")).to_have_text("0")
+    expect(tile(teacher, "Mary Somerville").locator(".badge")).to_have_text("Disconnected")
+    expect(teacher.get_by_text("Join code")).to_be_hidden()
     for page in students.values():
         expect(page.get_by_role("heading", name="The class has ended")).to_be_visible()
         expect(page.locator("#connection-text")).to_have_text("Class ended")

@@ -32,6 +32,7 @@ const poll = new PollPanel(
     bars: $("poll-bars"),
     closeButton: $("poll-close"),
     newButton: $("poll-new"),
+    endedNote: $("poll-ended"),
   },
   {
     start: (question) => sendOrWarn({ type: "poll.start", question }),
@@ -312,6 +313,14 @@ function endSession() {
   }
 }
 
+/** What only makes sense while the session is live: joining, asking the class, tuning the flags. */
+function hideLiveControls() {
+  root.classList.add("dashboard--ended");
+  $("join-card").hidden = true;
+  poll.end();
+  $("sensitivity").disabled = true;
+}
+
 function showEnded() {
   if (state.ended && !$("ended-panel").hidden) return;
   state.ended = true;
@@ -320,9 +329,12 @@ function showEnded() {
   badge.textContent = "Ended";
   badge.className = "badge badge--neutral";
   endForm.hidden = true;
-  $("poll-form").hidden = true;
-  $("poll-close").hidden = true;
-  $("sensitivity").disabled = true;
+  hideLiveControls();
+  // The students' sockets were closed with the session: their tiles and the numbers say so.
+  for (const { data } of gallery.tiles.values()) {
+    if (data.status !== "disconnected") upsertStudent({ ...data, status: "disconnected", flags: undefined });
+  }
+  renderStats();
   const panel = $("ended-panel");
   panel.hidden = false;
   panel.focus();
@@ -342,8 +354,7 @@ renderStats();
 renderFlagList();
 if (state.ended) {
   endForm.hidden = true;
-  $("poll-form").hidden = true;
-  $("sensitivity").disabled = true;
+  hideLiveControls();
   showConnection({ state: "stopped" });
 } else {
   socket.start();

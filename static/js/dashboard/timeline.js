@@ -169,7 +169,7 @@ export class Timeline {
       datarevision: ++this.revision,
       uirevision: this.emotionEnabled ? "mood" : "attention",
       height: 440,
-      margin: { l: 16, r: 16, t: 40, b: 8 },
+      margin: { l: 16, r: 16, t: 40, b: 24 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
       font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12, color: "#1d2330" },
@@ -196,6 +196,13 @@ export class Timeline {
         range: [-0.6, 1.6],
       },
     };
+    if (this.emotionEnabled && !this.points.some((p) => p.shares && Object.values(p.shares).some((v) => v > 0))) {
+      // Faces seen but no expression estimated (no emotion model on this server, or no face yet).
+      layout.annotations = [{
+        text: this.points.length ? "No expressions estimated yet" : "Waiting for the first readings",
+        xref: "paper", yref: "paper", x: 0.5, y: 0.73, showarrow: false, font: { size: 13, color: "#5b6475" },
+      }];
+    }
     if (this.emotionEnabled) {
       layout.yaxis = { domain: [0.46, 1], range: [0, 1], tickformat: ".0%", tickfont: axisFont, gridcolor: grid, fixedrange: true, automargin: true, title: { text: "Share", font: axisFont } };
       layout.yaxis2 = { domain: [0.19, 0.4], range: [0, 100], tickvals: [0, 50, 100], tickfont: axisFont, gridcolor: grid, fixedrange: true, automargin: true, title: { text: "0–100", font: axisFont } };

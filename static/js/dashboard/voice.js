@@ -65,7 +65,7 @@ export class VoicePanel {
 
 export class PollPanel {
   /**
-   * @param {object} els {form, question, live, liveQuestion, liveState, bars, closeButton, newButton}
+   * @param {object} els {form, question, live, liveQuestion, liveState, bars, closeButton, newButton, endedNote}
    * @param {object} actions {start(question), close(pollId), announce(text)}
    */
   constructor(els, actions) {
@@ -73,6 +73,7 @@ export class PollPanel {
     this.actions = actions;
     this.poll = null;
     this.connected = 0;
+    this.ended = false;
     els.form.addEventListener("submit", (event) => {
       event.preventDefault();
       const question = els.question.value.trim() || "Is this clear?";
@@ -118,6 +119,12 @@ export class PollPanel {
     }
   }
 
+  /** The session ended: results stay readable, nothing new can be asked. */
+  end() {
+    this.ended = true;
+    this._render();
+  }
+
   /** The socket dropped: let the teacher try again. */
   reset() {
     this.els.form.querySelector("button[type=submit]").disabled = false;
@@ -133,8 +140,9 @@ export class PollPanel {
   _render() {
     const { els, poll } = this;
     const submit = els.form.querySelector("button[type=submit]");
+    els.endedNote.hidden = !this.ended;
     if (!poll) {
-      els.form.hidden = false;
+      els.form.hidden = this.ended;
       els.live.hidden = true;
       submit.disabled = false;
       return;
@@ -143,9 +151,9 @@ export class PollPanel {
     els.form.hidden = true;
     submit.disabled = false;
     els.live.hidden = false;
-    els.closeButton.hidden = !poll.open;
+    els.closeButton.hidden = !poll.open || this.ended;
     els.closeButton.disabled = false;
-    els.newButton.hidden = poll.open;
+    els.newButton.hidden = poll.open || this.ended;
     setText(els.liveQuestion, poll.question);
     const counts = poll.counts || {};
     const options = poll.options || ["yes", "not_yet"];
