@@ -1,14 +1,18 @@
 """The production shape for real: two Daphne processes and two `runworker inference` processes sharing one
 Redis (channel layer and cache) and one PostgreSQL database, driven by the class simulator over real HTTP
 and WebSockets. Students stream to both Daphne processes while the teacher watches on one of them.
+A second run kills both workers mid-class (SIGKILL) and starts a replacement: the class goes on, and every
+update the teacher saw is a stored reading.
 
 Skips without Redis or PostgreSQL (CI has both). Redis: its own database number, flushed first;
 PostgreSQL: a throwaway database, dropped afterwards.
 """
 
+import asyncio
 import json
 import os
 import secrets
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,3 +141,49 @@ async def test_two_daphne_two_workers_give_the_teacher_every_student_and_one_das
     # The class-level numbers count every student, though different workers handled their connects.
     assert seen_from_web_1["timeline"], "no timeline point was stored"
     assert seen_from_web_1["timeline"][-1]["connected"] == STUDENTS
+
+
+async def test_killed_workers_are_replaced_and_the_class_goes_on_without_losing_stored_readings(stack: Stack) -> None:
+    web_1, web_2 = web_urls(stack)
+    session = shell_json(stack, SESSION_SETUP.format(username=TEACHER[0], password=TEACHER[1]))
+    plan = ClassPlan(
+        urls=[web_1, web_2],
+        code=session["code"],
+        students=STUDENTS,
+        interval_s=1.0,
+        duration_s=10.0,
+        frames=FramePool.synthetic(looks=STUDENTS, seed=5),
+        teacher=TEACHER,
+        teacher_url=web_1,
+        session_id=session["id"],
+        grace_s=40.0,  # frames sent while no worker listens wait in Redis for the replacement
+    )
+    simulation = SimulatedClass(plan)
+    running = asyncio.create_task(simulation.run())
+    while sum(f.latency_s is not None for f in simulation.book.all_frames()) < STUDENTS:  # noqa: ASYNC110
+        await asyncio.sleep(0.2)  # polls the simulator's book; the pytest timeout bounds the wait
+
+    workers = [s for s in stack.services if s.name.startswith("worker-")]
+    for worker in workers:
+        await asyncio.to_thread(worker.kill_hard)  # SIGKILL, mid-batch or not: nothing listens on the channel now
+    assert [w.alive() for w in workers] == [False, False]
+    killed_at = time.time()
+    stack.worker("worker-3")
+    outcome = await running
+    readings = {
+        int(pid): n for pid, n in shell_json(stack, READINGS_PER_STUDENT.format(session_id=session["id"])).items()
+    }
+
+    assert outcome.errors_by_code == {}
+    students = sorted(outcome.student_urls)
+    assert len(students) == STUDENTS
+    answered = Counter(frame.participant_id for frame in outcome.frames if frame.latency_s is not None)
+    answered_after_kill = Counter(
+        frame.participant_id for frame in outcome.frames if frame.latency_s is not None and frame.sent_wall > killed_at
+    )
+    # The replacement worker carried every student on.
+    assert sorted(answered_after_kill) == students
+    # Every update the teacher saw is a stored reading; at most the killed workers' batch in flight went unanswered.
+    assert sorted(readings) == students
+    for pid in students:
+        assert answered[pid] <= readings[pid] <= answered[pid] + 1
