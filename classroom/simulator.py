@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 ATTENTION_ON = json.dumps({"type": "attention", "visible": True, "focused": True, "idle_s": 0, "camera": "on"})
 NOT_A_FRAME = frozenset({"waiting", "disconnected"})
+MIN_GAP_SHARE = 0.9  # of the interval, between two frames of one student (the server refuses under 0.75)
 SELF_REPORT_KINDS = ("confused", "too_fast", "all_good", "raise_hand")
 _TOKEN_IN_PAGE = re.compile(r"/ws/student/\?token=([A-Za-z0-9_\-:.]+)")
 _CSRF_IN_FORM = re.compile(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
@@ -512,7 +513,8 @@ class SimulatedClass:
                 return
             except TimeoutError:
                 pass
-            next_at += plan.interval_s
+            # A late tick (a busy event loop) must not bring the next one closer than the server's rate limit allows.
+            next_at = max(next_at + plan.interval_s, loop.time() + plan.interval_s * MIN_GAP_SHARE)
             if plan.lively:
                 roll = rng.random()
                 if loop.time() < paused_until:
