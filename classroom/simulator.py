@@ -20,7 +20,6 @@ How a teacher's `student.update` is matched to a sent frame (`LatencyBook`):
 from __future__ import annotations
 
 import asyncio
-import base64
 import html
 import json
 import logging
@@ -248,15 +247,6 @@ class Joined:
     base_url: str
     session_id: int
     token: str
-
-
-def participant_of(token: str) -> int | None:
-    """The participant id inside a signed participant token (read, not verified: the server verifies)."""
-    try:
-        payload = token.split(":", 1)[0]
-        return int(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["p"])
-    except (ValueError, KeyError, TypeError):
-        return None
 
 
 def student_join(

@@ -1,9 +1,6 @@
 """The class simulator's bookkeeping: which teacher update answers which sent frame, and the summary."""
 
-import base64
-import json
-
-from classroom.simulator import FramePool, LatencyBook, participant_of, percentile
+from classroom.simulator import FramePool, LatencyBook, percentile
 
 
 def book_with_frames(pid: int, walls: list[float]) -> LatencyBook:
@@ -61,12 +58,6 @@ def test_a_tile_without_last_seen_answers_the_oldest_unanswered_frame() -> None:
     answered = book.update_received({"id": 4, "status": "live"}, mono=103.0 - 1000.0)
     assert answered is not None and answered.seq == 0
     assert book.unanswered() == 1
-
-
-def test_participant_id_is_read_from_a_signed_token() -> None:
-    payload = base64.urlsafe_b64encode(json.dumps({"p": 42, "s": 7}).encode()).decode().rstrip("=")
-    assert participant_of(f"{payload}:1abc:signature") == 42
-    assert participant_of("not-a-token") is None
 
 
 def test_the_frame_pool_gives_each_student_a_look_and_cycles_its_expressions() -> None:
