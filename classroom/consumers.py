@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from classroom import protocol, selectors, services
@@ -65,9 +66,9 @@ class PulseConsumer(AsyncWebsocketConsumer):
             await getattr(self, self.commands[command["type"]])(command)
         except ProtocolError as exc:
             await self.send_error(exc.code, str(exc))
-        except LAYER_ERRORS:
+        except (*LAYER_ERRORS, DatabaseError) as exc:
             lost_messages["command"] += 1
-            log.warning("channel layer unavailable, %s command lost", type(self).__name__, exc_info=True)
+            log.warning("%s command lost: %s unavailable", type(self).__name__, type(exc).__name__)
             await self.send_error("overloaded", "The server is busy; please try again in a moment.")
 
     commands: dict[str, str] = {}

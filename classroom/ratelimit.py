@@ -5,9 +5,18 @@ import time
 from django.core.cache import cache
 
 
+def _bucket(key: str, window_s: int) -> str:
+    return f"ratelimit:{key}:{int(time.time() // window_s)}"
+
+
+def rate_limit_reached(*, key: str, limit: int, window_s: int = 60) -> bool:
+    """True when `limit` attempts were already counted in this window (counts nothing)."""
+    return (cache.get(_bucket(key, window_s)) or 0) >= limit
+
+
 def rate_limit_hit(*, key: str, limit: int, window_s: int = 60) -> bool:
     """Counts one attempt; returns True when the caller is over `limit` attempts in this window."""
-    bucket = f"ratelimit:{key}:{int(time.time() // window_s)}"
+    bucket = _bucket(key, window_s)
     if cache.add(bucket, 1, timeout=window_s + 1):
         return False
     try:

@@ -1,6 +1,9 @@
 """Pages: thin views that parse, authorize and delegate to services and selectors."""
 
+import logging
+
 from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,11 +14,14 @@ from django.views.decorators.http import require_POST
 
 from classroom import selectors, services
 from classroom.broadcast import session_ended_broadcast
+from classroom.consumers import LAYER_ERRORS
 from classroom.forms import CourseForm, JoinForm, SessionStartForm
-from classroom.ratelimit import rate_limit_hit
+from classroom.groups import participant_group
+from classroom.ratelimit import rate_limit_hit, rate_limit_reached
 from classroom.tokens import InvalidToken, participant_claim, participant_token
 
 _TOKENS_KEY = "pulse_participant_tokens"
+log = logging.getLogger(__name__)
 
 
 @login_required
@@ -122,24 +128,32 @@ def _client_ip(request: HttpRequest) -> str:
 
 def join(request: HttpRequest, code: str = "") -> HttpResponse:
     form = JoinForm(request.POST or None, initial={"code": code})
-    session = selectors.live_session_by_code(request.POST.get("code", code)) if (code or request.POST) else None
+    typed_code = request.POST.get("code", code)
+    # Every lookup of a code that names no live class counts, by GET (/join/<code>/) or POST, so the page
+    # can't be used to guess codes; right codes don't count (a whole class behind one school NAT joins at once).
+    limit_key = f"join:{_client_ip(request)}"
+    if typed_code and rate_limit_reached(key=limit_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE):
+        too_many = "Too many attempts. Please wait a minute and try again."
+        if form.is_bound:
+            form.add_error(None, too_many)
+        else:
+            messages.error(request, too_many)
+        context = {"form": form, "session": None, "privacy_items": selectors.privacy_items(None)}
+        return render(request, "classroom/join.html", context, status=429)
+    session = selectors.live_session_by_code(typed_code) if typed_code else None
+    if typed_code and session is None:
+        rate_limit_hit(key=limit_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE)
+    status = 200
     if request.method == "POST":
-        if rate_limit_hit(key=f"join:{_client_ip(request)}", limit=settings.JOIN_ATTEMPTS_PER_MINUTE):
-            form.add_error(None, "Too many attempts. Please wait a minute and try again.")
-            status = 429
-        elif form.is_valid() and session is None:
+        status = 400
+        if form.is_valid() and session is None:
             form.add_error("code", "No live class with that code. Check the code with your teacher.")
-            status = 400
         elif form.is_valid() and session is not None:
             participant = services.participant_join(session=session, display_name=form.cleaned_data["display_name"])
             tokens = request.session.get(_TOKENS_KEY, {})
             tokens[str(session.pk)] = participant_token(participant_id=participant.pk, session_id=session.pk)
             request.session[_TOKENS_KEY] = tokens
             return redirect("classroom:student", session_id=session.pk)
-        else:
-            status = 400
-    else:
-        status = 200
     context = {"form": form, "session": session, "privacy_items": selectors.privacy_items(session)}
     return render(request, "classroom/join.html", context, status=status)
 
@@ -169,3 +183,31 @@ def student(request: HttpRequest, session_id: int) -> HttpResponse:
             "leave_url": reverse("classroom:join"),
         },
     )
+
+
+@require_POST
+def student_data_delete(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The student leaves and has everything recorded about them in this session deleted.
+
+    Works without a live socket (and after the class ended), from the participant token kept in the
+    browser's own Django session: nobody else's data can be named here.
+    """
+    tokens = request.session.get(_TOKENS_KEY, {})
+    try:
+        claim = participant_claim(tokens.get(str(session_id)))
+        if claim.session_id != session_id:
+            raise InvalidToken("token of another session")
+    except InvalidToken:
+        messages.info(request, "There is nothing of yours to delete in that class from this browser.")
+        return redirect("classroom:join")
+    services.participant_leave(participant_id=claim.participant_id, delete_data=True)
+    try:  # closes the student's socket, if one is open
+        async_to_sync(get_channel_layer().group_send)(
+            participant_group(claim.participant_id), {"type": "participant.left"}
+        )
+    except LAYER_ERRORS:
+        log.warning("channel layer unavailable: a leaving student's socket stays open until it next reconnects")
+    tokens.pop(str(session_id), None)
+    request.session[_TOKENS_KEY] = tokens
+    messages.success(request, "You have left the class and your data from it has been deleted.")
+    return redirect("classroom:join")

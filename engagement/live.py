@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from classroom.groups import teachers_group
 from classroom.models import ClassSession, Participant
@@ -266,8 +266,9 @@ def frames_process(
 ) -> list[Outgoing]:
     """Analyzes a batch of snapshots, stores their readings and returns every message they cause.
 
-    `analyze(jpegs, emotion_enabled)` is the batched FaceAnalyzer call. The database writes are one
-    transaction: if any fails, nothing of the batch is stored (the worker may retry it whole).
+    `analyze(jpegs, emotion_enabled)` is the batched FaceAnalyzer call. The readings and flags of a batch
+    are one transaction: if a write fails, nothing of the batch is stored and the error propagates (the
+    worker may retry the batch whole). Only that part raises database errors.
     """
     session_conf = sessions_settings({job["session_id"] for job in jobs})
     jobs = [job for job in jobs if job["session_id"] in session_conf and session_conf[job["session_id"]].live]
@@ -340,24 +341,21 @@ def _readings_store(
             record["quality"] = quality
             touched_sessions.add(session_id)
         Reading.objects.bulk_create(rows)
-        for session_id in touched_sessions:
+    records_save({pid: record for pid, record in records.items() if pid in present})
+    for session_id in touched_sessions:
+        try:
             out += session_refresh(
                 session_id,
                 now=max(r.t for j, r in accepted if j["session_id"] == session_id),
                 sensitivity=session_conf[session_id].sensitivity,
-                fresh_records=records,
             )
-    records_save({pid: record for pid, record in records.items() if pid in present})
+        except DatabaseError:  # the readings are stored; the next batch recomputes this timeline bucket
+            log.warning("timeline refresh of session %s skipped: database unavailable", session_id)
     return out
 
 
-def session_refresh(
-    session_id: int, *, now: float, sensitivity: str, fresh_records: dict[int, dict[str, Any]] | None = None
-) -> list[Outgoing]:
-    """Recomputes the current timeline bucket and the class alert of one session.
-
-    `fresh_records` are student records updated by the caller and not saved to the cache yet.
-    """
+def session_refresh(session_id: int, *, now: float, sensitivity: str) -> list[Outgoing]:
+    """Recomputes the current timeline bucket and the class alert of one session."""
     bucket_s = settings.TIMELINE_BUCKET_S
     start = now - now % bucket_s
     readings = [
@@ -368,7 +366,6 @@ def session_refresh(
     ]
     members = session_members(session_id)
     records = records_load(members)
-    records.update({pid: record for pid, record in (fresh_records or {}).items() if pid in members})
     connected = sum(1 for record in records.values() if record["connected"])
     out: list[Outgoing] = []
     for point in core.mood_timeline(readings, bucket_s=bucket_s, start=start, end=start + bucket_s):
@@ -427,6 +424,11 @@ def _record_for(participant_id: int, name: str = "") -> dict[str, Any]:
     return record
 
 
+def _has_left(participant_id: int) -> bool:
+    """A student who left (maybe deleting their data) while their last events were still on the way."""
+    return Participant.objects.filter(pk=participant_id, left_at__isnull=False).exists()
+
+
 def _tile_update(session_id: int, record: dict[str, Any]) -> Outgoing:
     return Outgoing(teachers_group(session_id), {"type": "student.update", "student": tile(record)})
 
@@ -457,8 +459,7 @@ def _participant_disconnected(message: dict[str, Any]) -> list[Outgoing]:
     record.update(connected=False, channel=None)
     out: list[Outgoing] = []
     state = record_state(record)
-    if Participant.objects.filter(pk=pid, left_at__isnull=False).exists():
-        # They left (maybe deleting their data): nothing more is recorded about them, not even "absent".
+    if _has_left(pid):  # nothing more is recorded about them, not even "absent"
         record.update(state=None, flag_ids={})
         state = None
     if state is not None:
@@ -476,6 +477,8 @@ def self_reported(message: dict[str, Any]) -> list[Outgoing]:
 
 def _self_reported(message: dict[str, Any]) -> list[Outgoing]:
     session_id, pid = message["session_id"], message["participant_id"]
+    if _has_left(pid):
+        return []
     record = _record_for(pid)
     report = core.SelfReport(participant_id=pid, t=message["t"], kind=message["kind"], text=message.get("text", ""))
     state, events = core.student_self_report(

@@ -1,0 +1,270 @@
+"""Privacy: snapshots never reach disk, the database, the cache or the logs; tokens never reach the logs;
+a student can leave and have their data deleted, by socket or by a plain POST."""
+
+import base64
+import logging
+import os
+import pickle
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
+from django.apps import apps
+from django.core.cache import caches
+from django.test import Client
+from django.urls import reverse
+
+from classroom import consumers, worker
+from classroom.models import Participant
+from classroom.services import participant_leave
+from engagement import live
+from engagement.models import Flag, Reading, SelfReport
+from tests.classroom.conftest import fake_analysis, token_for
+from tests.classroom.live import closed_with, receive_until, student_socket, teacher_socket
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def no_rate_slack(monkeypatch):
+    monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
+
+
+class MarkedFrames:
+    """JPEG-looking frames that each carry a unique marker; the analyzer sees a happy face in every one."""
+
+    def __init__(self) -> None:
+        self.marker = secrets.token_hex(16).encode()
+        self.sent: list[bytes] = []
+
+    def next(self) -> bytes:
+        frame = b"\xff\xd8\xff" + self.marker + secrets.token_bytes(64) + self.marker
+        self.sent.append(frame)
+        return frame
+
+    def analyze(self, jpegs: list[bytes], emotion_enabled: bool) -> list:
+        return [fake_analysis(b"\xff\xd8\xffhappy", emotion_enabled) for _ in jpegs]
+
+    def traces(self) -> list[bytes]:
+        """How a frame could show up: raw, hex, base64 (a data URL), latin-1 text."""
+        found = [self.marker, self.marker.hex().encode()]
+        for frame in self.sent:
+            found += [base64.b64encode(frame), frame[3:40]]
+        return found
+
+
+@pytest.fixture
+def frames(monkeypatch) -> MarkedFrames:
+    marked = MarkedFrames()
+    monkeypatch.setattr(worker, "analyze", marked.analyze)
+    return marked
+
+
+def files_in(folder: Path) -> dict[Path, tuple[float, int]]:
+    found = {}
+    for root, _dirs, names in os.walk(folder, onerror=lambda _: None):
+        for name in names:
+            path = Path(root, name)
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            found[path] = (stat.st_mtime, stat.st_size)
+    return found
+
+
+def changed_files(before: dict[Path, tuple[float, int]], after: dict[Path, tuple[float, int]]) -> list[Path]:
+    return [path for path, seen in after.items() if before.get(path) != seen]
+
+
+def contains_any(path: Path, needles: list[bytes]) -> bool:
+    try:
+        if path.stat().st_size > 64 * 1024 * 1024:
+            return False
+        data = path.read_bytes()
+    except OSError:  # another process's file, gone or unreadable
+        return False
+    return any(needle in data for needle in needles)
+
+
+def database_values() -> list[bytes]:
+    """Every stored value of every model, as bytes (text and JSON as their repr)."""
+    values = []
+    for model in apps.get_models():
+        for row in model.objects.all().values_list():
+            values += [v if isinstance(v, bytes | memoryview) else repr(v).encode() for v in row]
+    return [bytes(v) for v in values]
+
+
+def cache_values() -> list[bytes]:
+    """The live state in the (local-memory) cache, as the pickled bytes it keeps."""
+    return [value if isinstance(value, bytes) else pickle.dumps(value) for value in caches["default"]._cache.values()]
+
+
+async def test_streamed_snapshots_touch_no_disk_database_cache_or_log(
+    frames, teacher, student, settings, tmp_path, caplog
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    Path(settings.MEDIA_ROOT).mkdir()
+    await sync_to_async(type(student.session).objects.filter(pk=student.session_id).update)(show_snapshots=True)
+    watched = [Path(settings.MEDIA_ROOT), Path(tempfile.gettempdir())]
+    before = {folder: files_in(folder) for folder in watched}
+    caplog.set_level(logging.DEBUG)
+
+    dashboard = await teacher_socket(teacher, student.session_id)
+    await receive_until(dashboard, "snapshot")
+    browser = await student_socket(token_for(student))
+    await receive_until(browser, "hello")
+    for _ in range(5):
+        await browser.send_to(bytes_data=frames.next())
+        update = await receive_until(dashboard, "student.update", where=lambda m: "snapshot" in m["student"])
+    # The teacher did see the latest snapshot (relayed in memory), so the frames really went through.
+    assert update["student"]["snapshot"] == "data:image/jpeg;base64," + base64.b64encode(frames.sent[-1]).decode()
+    await browser.send_to(bytes_data=b"GIF89a" + frames.marker)  # refused frames are not kept either
+    await receive_until(browser, "error")
+    await browser.disconnect()
+    await dashboard.disconnect()
+
+    assert await sync_to_async(Reading.objects.filter(participant=student).count)() == 5
+    for folder in watched:
+        new_or_changed = changed_files(before[folder], files_in(folder))
+        assert [p for p in new_or_changed if contains_any(p, frames.traces())] == [], folder
+    assert not any(trace in value for value in await sync_to_async(database_values)() for trace in frames.traces())
+    assert not any(trace in value for value in cache_values() for trace in frames.traces())
+    log_text = caplog.text.encode("utf-8", "backslashreplace")
+    assert not any(trace in log_text for trace in frames.traces())
+
+
+async def test_logs_never_contain_tokens_or_frame_bytes(frames, live_session, caplog, monkeypatch):
+    """Joining, then every path that logs: bad frames, a corrupt one, a full queue, a reconnect."""
+    caplog.set_level(logging.DEBUG)
+    client = Client()
+    joined = await sync_to_async(client.post)(
+        reverse("classroom:join"), {"code": live_session.code, "display_name": "Mia", "consent": "on"}
+    )
+    assert joined.status_code == 302
+    page = await sync_to_async(client.get)(joined["Location"])
+    token = page.context["ws_path"].split("token=", 1)[1]
+
+    browser = await student_socket(token)
+    await receive_until(browser, "hello")
+    await browser.send_to(bytes_data=frames.next())
+    await browser.send_to(bytes_data=b"not a jpeg" + frames.marker)
+    await receive_until(browser, "error")
+    await browser.send_to(text_data='{"type": "self_report", "kind": "confused", "text": "' + token + '"}')
+    await receive_until(browser, "self_report.ack")
+
+    async def full(*args, **kwargs):
+        raise ChannelFull()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(get_channel_layer(), "send", full)
+        await browser.send_to(bytes_data=frames.next())
+        assert (await receive_until(browser, "error"))["code"] == "overloaded"
+    second = await student_socket(token)  # replaces the first socket
+    await receive_until(second, "hello")
+    await closed_with(browser)
+    await second.disconnect()
+
+    assert consumers.lost_messages["frame.analyze"] >= 1
+    log_text = caplog.text
+    assert token not in log_text
+    assert token.split(":")[-1] not in log_text  # not even the signature part
+    assert not any(trace.decode("latin-1") in log_text for trace in frames.traces())
+
+
+# --- leaving and deleting
+
+
+def recorded_about(participant: Participant) -> dict[str, int]:
+    return {
+        "readings": Reading.objects.filter(participant=participant).count(),
+        "flags": Flag.objects.filter(participant=participant).count(),
+        "voice": SelfReport.objects.filter(participant=participant).count(),
+    }
+
+
+async def stream_and_report(browser, frames: MarkedFrames, participant: Participant) -> None:
+    await browser.send_to(bytes_data=frames.next())
+    await receive_until(browser, "quality")
+    await browser.send_json_to({"type": "self_report", "kind": "confused"})
+    await receive_until(browser, "self_report.ack")
+    recorded = await sync_to_async(recorded_about)(participant)
+    assert recorded["readings"] == 1 and recorded["voice"] == 1
+
+
+async def gone_from_the_dashboard(dashboard) -> None:
+    """Waits until the worker has handled the socket's end (after which nothing more may be recorded)."""
+    await receive_until(dashboard, "student.update", where=lambda m: m["student"]["status"] == "disconnected")
+    await dashboard.disconnect()
+
+
+async def test_a_student_leaves_with_delete_my_data_over_the_socket(frames, teacher, student):
+    dashboard = await teacher_socket(teacher, student.session_id)
+    await receive_until(dashboard, "snapshot")
+    browser = await student_socket(token_for(student))
+    await receive_until(browser, "hello")
+    await stream_and_report(browser, frames, student)
+    await browser.send_json_to({"type": "leave", "delete_my_data": True})
+    assert await closed_with(browser) == 1000
+    await browser.disconnect()
+    await gone_from_the_dashboard(dashboard)
+    assert await sync_to_async(recorded_about)(student) == {"readings": 0, "flags": 0, "voice": 0}
+
+
+async def test_a_student_deletes_their_data_with_a_plain_post_even_without_a_socket(frames, teacher, live_session):
+    client = Client()
+    joined = await sync_to_async(client.post)(
+        reverse("classroom:join"), {"code": live_session.code, "display_name": "Mia", "consent": "on"}
+    )
+    page = await sync_to_async(client.get)(joined["Location"])
+    delete_url = reverse("classroom:student_data_delete", args=[live_session.pk])
+    assert delete_url in page.content.decode()  # the student page offers it
+    participant = await sync_to_async(Participant.objects.get)(session=live_session)
+    dashboard = await teacher_socket(teacher, live_session.pk)
+    await receive_until(dashboard, "snapshot")
+    browser = await student_socket(token_for(participant))
+    await receive_until(browser, "hello")
+    await stream_and_report(browser, frames, participant)
+
+    response = await sync_to_async(client.post)(delete_url)
+    assert response["Location"] == reverse("classroom:join")
+    assert await closed_with(browser) == 1000  # the open socket was told to go
+    await browser.disconnect()
+    await gone_from_the_dashboard(dashboard)
+    assert await sync_to_async(recorded_about)(participant) == {"readings": 0, "flags": 0, "voice": 0}
+    await sync_to_async(participant.refresh_from_db)()
+    assert participant.left_at is not None
+    # The token is gone from this browser: the student page sends it to join again.
+    again = await sync_to_async(client.get)(reverse("classroom:student", args=[live_session.pk]))
+    assert again["Location"] == reverse("classroom:join")
+
+
+def test_deleting_needs_this_browsers_own_token(client, student, live_session):
+    """A POST from a browser that never joined (or joined another class) deletes nothing."""
+    Reading.objects.create(session=live_session, participant=student, t="2026-01-01T10:00:00Z")
+    response = client.post(reverse("classroom:student_data_delete", args=[live_session.pk]))
+    assert response["Location"] == reverse("classroom:join")
+    assert Reading.objects.filter(participant=student).count() == 1
+    assert client.get(reverse("classroom:student_data_delete", args=[live_session.pk])).status_code == 405
+
+
+def test_a_snapshot_still_queued_when_the_student_left_is_not_stored(student, frames):
+    """The worker may hold a student's last frame while they leave and delete their data."""
+    job = {
+        "session_id": student.session_id,
+        "participant_id": student.pk,
+        "t": time.time(),
+        "reply": "test.reply",
+        "jpeg": frames.next(),
+        "attention": {"camera": "on"},
+    }
+    participant_leave(participant_id=student.pk, delete_data=True)
+    out = live.frames_process([job], frames.analyze)
+    assert Reading.objects.count() == 0
+    assert out == []
