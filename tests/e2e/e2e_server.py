@@ -44,6 +44,30 @@ def server_env(database: Path) -> dict[str, str]:
     return env
 
 
+SHIPPED_MODEL = REPO / "inference" / "weights" / "emotion.tflite"
+_STAND_IN_MODEL = """
+import sys
+from pathlib import Path
+from inference.architecture import build_classifier
+from inference.model import export_serving_model
+out = Path(sys.argv[1])
+build_classifier(widths=(8, 16), dropout=0.0).save(out.with_suffix(".keras"))
+export_serving_model(out.with_suffix(".keras"), out, quantize=False)
+"""
+
+
+def stand_in_model_build(path: Path) -> subprocess.Popen[bytes]:
+    """Start building a tiny untrained .tflite emotion model at path, for servers without the shipped one.
+    Its labels mean nothing; the pages, sockets and worker run exactly as with the real model."""
+    return subprocess.Popen(
+        [sys.executable, "-c", _STAND_IN_MODEL, str(path)],
+        cwd=REPO,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, check=True, capture_output=True)
 
