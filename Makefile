@@ -58,8 +58,10 @@ test-fast: install
 bench: install
 	$(PY) -m inference bench
 
+# The simulated class on the embedded default and on Redis + 2 Daphne + 2 workers (needs Redis; PostgreSQL if
+# reachable), 50 and 200 students, 60 s each. `make bench-load BENCH_LOAD_ARGS=--quick` is a 2-minute smoke run.
 bench-load: install
-	$(PY) manage.py bench_load
+	$(PY) manage.py bench_load $(BENCH_LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -311,10 +311,17 @@ def simulate(stack: Stack, urls: list[str], *, students: int, interval_s: float,
 
 
 def run_setup(
-    setup: str, *, students: int, interval_s: float, duration_s: float, workdir: Path, database: str
+    setup: str,
+    *,
+    students: int,
+    interval_s: float,
+    duration_s: float,
+    workdir: Path,
+    database: str,
+    pinned: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Starts the setup's processes, runs one simulated class against them, stops everything."""
-    env = base_env(workdir)
+    env = {**base_env(workdir), **(pinned or {})}
     prefix = f"pulse-bench-{secrets.token_hex(4)}"
     database_url = None
     if setup == "scaleout":
@@ -364,18 +371,23 @@ def run_setup(
 # --- what else the machine was doing
 
 
-def emotion_model_in_use() -> str:
-    """Which emotion model the workers load: the file, or presence-only when there is none (settings as the bench's)."""
+def emotion_model_pinned() -> tuple[str, dict[str, str]]:
+    """Which emotion model every process of the bench serves, and the environment that pins it for all runs.
+
+    The model is resolved once (a model file appearing mid-bench must not change later runs); without one,
+    emotion inference is switched off, which is what a worker without a model file does anyway: presence
+    and picture quality only.
+    """
     from inference.model import shipped_model_path
 
-    path = Path(settings.EMOTION_MODEL_PATH) if settings.EMOTION_MODEL_PATH else shipped_model_path()
     if settings.EMOTION_INFERENCE == "off":
-        return "none (EMOTION_INFERENCE=off: presence and quality only)"
-    return (
-        str(path.relative_to(settings.BASE_DIR) if path.is_relative_to(settings.BASE_DIR) else path)
-        if path.is_file()
-        else ("none found (presence and quality only: face detection, no emotion classifier)")
-    )
+        return "none (EMOTION_INFERENCE=off: presence and quality only)", {"EMOTION_INFERENCE": "off"}
+    path = Path(settings.EMOTION_MODEL_PATH) if settings.EMOTION_MODEL_PATH else shipped_model_path()
+    if not path.is_file():
+        return "none found (presence and quality only)", {"EMOTION_INFERENCE": "off"}
+    path = path.resolve()
+    label = str(path.relative_to(settings.BASE_DIR)) if path.is_relative_to(settings.BASE_DIR) else str(path)
+    return label, {"EMOTION_MODEL_PATH": str(path), "EMOTION_INFERENCE": "on"}
 
 
 def other_cpu_jobs(markers: tuple[str, ...] = ("inference train",)) -> list[str]:
@@ -454,7 +466,7 @@ class Command(BaseCommand):
         if "scaleout" in setups and not reachable(BENCH_REDIS_URL, 6379):
             raise CommandError(f"Redis is not reachable at {BENCH_REDIS_URL} (set BENCH_REDIS_URL).")
         database = "postgresql" if reachable(BENCH_POSTGRES_URL, 5432) else "sqlite"
-        model, competing = emotion_model_in_use(), other_cpu_jobs()
+        (model, pinned), competing = emotion_model_pinned(), other_cpu_jobs()
         self.stderr.write(f"emotion model: {model}; other CPU jobs: {competing or 'none'}")
         runs = []
         with tempfile.TemporaryDirectory(prefix="pulse-bench-") as tmp:
@@ -468,6 +480,7 @@ class Command(BaseCommand):
                         duration_s=opts["duration"],
                         workdir=Path(tmp),
                         database=database,
+                        pinned=pinned,
                     )
                     self.stderr.write(json.dumps(run))
                     runs.append(run)
