@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from classroom.models import ClassSession, Participant
 from classroom.selectors import course_for_teacher, session_for_teacher
-from engagement import reports, retention
+from engagement import exports, reports, retention
 
 
 @login_required
@@ -71,14 +71,14 @@ def _csv_response(request: HttpRequest, chunks: Iterator[str], filename: str) ->
 @require_GET
 def readings_csv(request: HttpRequest, session_id: int) -> StreamingHttpResponse:
     session = session_for_teacher(request.user, session_id)
-    return _csv_response(request, reports.readings_csv_chunks(session.pk), f"session-{session.pk}-readings.csv")
+    return _csv_response(request, exports.readings_csv_chunks(session.pk), f"session-{session.pk}-readings.csv")
 
 
 @login_required
 @require_GET
 def flags_csv(request: HttpRequest, session_id: int) -> StreamingHttpResponse:
     session = session_for_teacher(request.user, session_id)
-    return _csv_response(request, reports.flags_csv_chunks(session.pk), f"session-{session.pk}-flags.csv")
+    return _csv_response(request, exports.flags_csv_chunks(session.pk), f"session-{session.pk}-flags.csv")
 
 
 def _refuse_while_live(request: HttpRequest, session: ClassSession) -> HttpResponse | None:

@@ -190,7 +190,7 @@ def test_readings_csv_streams_every_reading(client, teacher, scripted):
 
 
 def test_readings_csv_pages_through_the_session_in_order(teacher, scripted):
-    from engagement.reports import readings_csv_chunks
+    from engagement.exports import readings_csv_chunks
 
     chunks = list(readings_csv_chunks(scripted.session.pk, chunk_rows=7))
     rows = list(csv.DictReader(io.StringIO("".join(chunks))))
