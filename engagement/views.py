@@ -54,9 +54,13 @@ def report_json(request: HttpRequest, session_id: int) -> JsonResponse:
     return response
 
 
+def _next_chunk(chunks: Iterator[str]) -> str | None:
+    return next(chunks, None)
+
+
 async def _async_chunks(chunks: Iterator[str]) -> AsyncIterator[str]:
     # Under ASGI a synchronous iterator would be read whole before the first byte goes out.
-    while (chunk := await sync_to_async(next)(chunks, None)) is not None:
+    while (chunk := await sync_to_async(_next_chunk)(chunks)) is not None:
         yield chunk
 
 
