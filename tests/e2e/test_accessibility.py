@@ -43,6 +43,10 @@ def test_no_page_has_serious_accessibility_problems(browser: Any, pulse_server: 
         course_create(teacher, "Year 7 Art")
         check(teacher, "class page")
         session = session_start(teacher, title="Colour wheels")
+        teacher.get_by_role("link", name="My classes", exact=True).click()
+        check(teacher, "home, a session live")
+        teacher.goto(session.dashboard_url)
+        expect(teacher.locator("#connection-text")).to_have_text("Connected")
 
         student = console.watch(student_context.new_page(), "student")
         student.goto(f"{base}/join/")
@@ -65,12 +69,20 @@ def test_no_page_has_serious_accessibility_problems(browser: Any, pulse_server: 
         expect(student.get_by_role("heading", name="The class has ended")).to_be_visible()
         check(student, "student page, ended")
         check(teacher, "dashboard, ended")
+        teacher.get_by_role("link", name="Back to Year 7 Art").click()
+        check(teacher, "class page, a session ended")
 
         report_url = f"{base}/reports/sessions/{session.id}/"
         if teacher.request.get(report_url).status != 404:
             teacher.goto(report_url)
             expect(teacher.locator(".js-plotly-plot .main-svg").first).to_be_visible()
             check(teacher, "report")
+            teacher.get_by_role("link", name="Printable report").click()
+            check(teacher, "printable report")
+            teacher.go_back()
+            teacher.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="History").click()
+            expect(teacher.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+            check(teacher, "class history")
     finally:
         student_context.close()
         teacher_context.close()
