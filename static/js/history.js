@@ -1,4 +1,5 @@
 // A class's sessions compared: average engagement (line) and flags per student (bars), oldest first.
+import { localizeTimes } from "./local-time.js";
 import { readJSON } from "./util.js";
 
 const AXIS_FONT = { size: 11, color: "#5b6475" };
@@ -40,4 +41,5 @@ function draw() {
     .catch((err) => console.error(err));
 }
 
+localizeTimes();
 draw();

@@ -1,6 +1,7 @@
 // The session report: the full mood timeline (the live dashboard's chart, fed the whole session at once) and the
 // engagement curve with flagged moments and the most confused stretches marked. Data comes from json_script tags.
 import { Timeline } from "./dashboard/timeline.js";
+import { localizeTimes } from "./local-time.js";
 import { readJSON } from "./util.js";
 
 const FLAG_MARKERS = {
@@ -107,4 +108,5 @@ if (root) {
   drawTimeline(root);
   drawCurve();
 }
+localizeTimes();
 wireForms();
