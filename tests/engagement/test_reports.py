@@ -267,3 +267,11 @@ def test_the_report_query_uses_the_session_time_index():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, table)
     assert any(c["index"] and c["columns"] == ["session_id", "t"] for c in constraints.values())
+
+
+def test_report_formatting_of_durations_offsets_and_shares():
+    from engagement.templatetags.report_format import clock_offset, duration, share
+
+    assert [duration(s) for s in (None, 42, 600, 3900)] == ["—", "42 s", "10 min", "1 h 05 min"]
+    assert clock_offset(T0 + 300, T0) == "5:00" and clock_offset(T0 + 3725, T0) == "1:02:05"
+    assert share(0.254) == "25%" and share(None) == "—"
