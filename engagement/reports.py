@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -81,36 +82,57 @@ def session_readings(session_id: int) -> list[CoreReading]:
     with connections[query.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    out = []
-    for pid, t, camera, face, *rest in rows:
-        probabilities = tuple(rest[:7])
-        brightness, blur, face_px, tab_visible, focused, idle_s = rest[7:]
-        out.append(
-            CoreReading(
-                participant_id=pid,
-                t=_epoch_of_column(t),
-                camera=camera,
-                face=bool(face),
-                probabilities=None if probabilities[0] is None else probabilities,
-                brightness=brightness,
-                blur=blur,
-                face_px=face_px,
-                tab_visible=None if tab_visible is None else bool(tab_visible),
-                focused=None if focused is None else bool(focused),
-                idle_s=idle_s,
-            )
+    to_epoch = _epoch_converter(rows[0][1]) if rows else _aware_epoch
+    return [
+        CoreReading(
+            pid,
+            to_epoch(t),
+            camera,
+            face,
+            None if angry is None else (angry, disgust, fear, happy, sad, surprise, neutral),
+            brightness,
+            blur,
+            face_px,
+            tab_visible,
+            focused,
+            idle_s,
         )
-    return out
+        for (
+            pid,
+            t,
+            camera,
+            face,
+            angry,
+            disgust,
+            fear,
+            happy,
+            sad,
+            surprise,
+            neutral,
+            brightness,
+            blur,
+            face_px,
+            tab_visible,
+            focused,
+            idle_s,
+        ) in rows
+    ]
 
 
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
-def _epoch_of_column(value: datetime | str) -> float:
-    """A raw timestamp column: aware on PostgreSQL, naive UTC (or text) on SQLite."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.timestamp() if value.tzinfo else (value - _NAIVE_EPOCH).total_seconds()
+def _aware_epoch(value: datetime) -> float:
+    return value.timestamp()
+
+
+def _naive_utc_epoch(value: datetime) -> float:
+    return (value - _NAIVE_EPOCH).total_seconds()
+
+
+def _epoch_converter(sample: datetime) -> Callable[[datetime], float]:
+    """Raw timestamp columns come aware from PostgreSQL and naive (in UTC) from SQLite."""
+    return _aware_epoch if sample.tzinfo else _naive_utc_epoch
 
 
 def flag_events_of(flags: list[Flag]) -> list[FlagEvent]:
