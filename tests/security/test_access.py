@@ -4,6 +4,7 @@ two pages, another teacher on three, wrong/expired tokens, join rate limit); thi
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -296,3 +297,20 @@ def test_a_whole_class_behind_one_address_can_join(client, live_session, setting
     ]
     assert statuses == [302] * 30
     assert live_session.participants.count() == 30
+
+
+# --- the threat model names real tests
+
+
+def test_every_test_named_in_security_md_exists():
+    text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
+    prefixes = {"S/": "tests/security/", "C/": "tests/classroom/", "E/": "tests/engagement/"}
+    named = re.findall(r"`([SCE]/[a-z_]+\.py)::([a-z0-9_]+)`", text)
+    assert len(named) >= 40
+    missing = []
+    for short_path, test_name in named:
+        path = ROOT / (prefixes[short_path[:2]] + short_path[2:])
+        source = path.read_text(encoding="utf-8") if path.exists() else ""
+        if f"def {test_name}(" not in source:
+            missing.append(f"{short_path}::{test_name}")
+    assert missing == []

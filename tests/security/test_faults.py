@@ -119,6 +119,7 @@ async def until_listening_again(seconds: float = 15) -> None:
     raise AssertionError("Redis did not come back")
 
 
+@pytest.mark.slow
 async def test_a_redis_restart_mid_session_recovers_by_itself(private_redis, analyzer, teacher, student):
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")

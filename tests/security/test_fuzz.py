@@ -193,6 +193,7 @@ def readings_from_frames(participant: Participant) -> list[Reading]:
     return list(Reading.objects.filter(participant=participant).exclude(camera__in=["paused", "off"]))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(inputs=student_inputs)
 async def test_random_student_messages_get_documented_answers_and_store_nothing(world, inputs):
@@ -208,6 +209,7 @@ async def test_random_student_messages_get_documented_answers_and_store_nothing(
     await browser.disconnect()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(inputs=teacher_inputs)
 async def test_random_teacher_messages_get_documented_answers(world, teacher, inputs):
