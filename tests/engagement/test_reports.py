@@ -275,3 +275,18 @@ def test_report_formatting_of_durations_offsets_and_shares():
     assert [duration(s) for s in (None, 42, 600, 3900)] == ["—", "42 s", "10 min", "1 h 05 min"]
     assert clock_offset(T0 + 300, T0) == "5:00" and clock_offset(T0 + 3725, T0) == "1:02:05"
     assert share(0.254) == "25%" and share(None) == "—"
+
+
+def test_flags_raised_by_a_tap_do_not_count_as_facial_flags(scripted):
+    from engagement.models import Flag
+
+    Flag.objects.create(
+        session=scripted.session,
+        participant=scripted.ben,
+        kind="confused",
+        raised_at=at(100),
+        cleared_at=at(160),
+        explanation="Tapped “I'm confused”.",
+    )
+    agreement = session_report(scripted.session)["agreement"]
+    assert agreement["face_flags"] == 1 and agreement["preceded_by_flag"] == 1
