@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 
 from classroom.models import ClassSession, Participant
-from classroom.services import participant_join
+from classroom.services import participant_join, session_start
 from engagement.models import Reading
-from tests.engagement.conftest import Scripted
+from tests.engagement.conftest import Scripted, ended_session
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +63,6 @@ def test_anonymous_visitors_are_sent_to_log_in(client, scripted):
 
 
 def test_a_student_who_joined_cannot_open_any_report(client, course, scripted):
-    from classroom.services import session_start
-
     live = session_start(course=course, title="Live now")
     response = client.post(reverse("classroom:join"), {"code": live.code, "display_name": "Mia", "consent": "on"})
     assert response.status_code == 302  # joined: the browser holds a participant token, not a login
@@ -77,8 +75,6 @@ def test_a_student_who_joined_cannot_open_any_report(client, course, scripted):
 
 
 def test_a_participant_of_another_session_is_404(client, teacher, course, scripted):
-    from tests.engagement.conftest import ended_session
-
     other = participant_join(session=ended_session(course, "Other"), display_name="Eve")
     client.force_login(teacher)
     url = reverse("engagement:participant_data_delete", args=[scripted.session.pk, other.pk])

@@ -13,8 +13,10 @@ from django.urls import reverse
 from classroom.services import participant_join
 from engagement import core
 from engagement.core.synthetic import CONFUSED, HAPPY, NEUTRAL, reading
-from engagement.models import MoodPoint, Reading
+from engagement.exports import readings_csv_chunks
+from engagement.models import Flag, MoodPoint, Reading
 from engagement.reports import course_history, session_readings, session_report
+from engagement.templatetags.report_format import clock_offset, duration, share
 from tests.engagement.conftest import SESSION_S, STEP_S, T0, at, ended_session, readings_store, scripted_session
 
 pytestmark = pytest.mark.django_db
@@ -190,8 +192,6 @@ def test_readings_csv_streams_every_reading(client, teacher, scripted):
 
 
 def test_readings_csv_pages_through_the_session_in_order(teacher, scripted):
-    from engagement.exports import readings_csv_chunks
-
     chunks = list(readings_csv_chunks(scripted.session.pk, chunk_rows=7))
     rows = list(csv.DictReader(io.StringIO("".join(chunks))))
     assert len(rows) == 600 and len(chunks) == 1 + -(-600 // 7)
@@ -270,16 +270,12 @@ def test_the_report_query_uses_the_session_time_index():
 
 
 def test_report_formatting_of_durations_offsets_and_shares():
-    from engagement.templatetags.report_format import clock_offset, duration, share
-
     assert [duration(s) for s in (None, 42, 600, 3900)] == ["—", "42 s", "10 min", "1 h 05 min"]
     assert clock_offset(T0 + 300, T0) == "5:00" and clock_offset(T0 + 3725, T0) == "1:02:05"
     assert share(0.254) == "25%" and share(None) == "—"
 
 
 def test_flags_raised_by_a_tap_do_not_count_as_facial_flags(scripted):
-    from engagement.models import Flag
-
     Flag.objects.create(
         session=scripted.session,
         participant=scripted.ben,

@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -20,8 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 def run_purge(*args: str) -> dict:
-    from io import StringIO
-
     out = StringIO()
     call_command("purge_readings", *args, "--json", stdout=out)
     return json.loads(out.getvalue())
