@@ -97,21 +97,40 @@ def webcam(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser(webcam: Path) -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
+    _need_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-video-capture={webcam}",
-            ],
-        )
-        yield browser
-        browser.close()
+        yield playwright
+
+
+def chromium_launch(playwright: Any, camera: Path) -> Any:
+    """Chromium whose every page gets `camera` (a Y4M file, played in a loop) as its webcam, no prompt asked."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={camera}",
+        ],
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any, webcam: Path) -> Iterator[Any]:
+    browser = chromium_launch(playwright, webcam)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def dark_room_browser(playwright: Any, tmp_path: Path) -> Iterator[Any]:
+    """A second Chromium, whose camera films a student in a room with the lights off."""
+    browser = chromium_launch(playwright, face_video(tmp_path / "dark.y4m", brightness=0.1))
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -19,10 +19,17 @@ def y4m_write(path: Path, frames: list[np.ndarray], *, fps: int) -> Path:
     return path
 
 
-def face_video(path: Path, *, seed: int = 3, expression: Expression = "happy", seconds: int = 2, fps: int = 5) -> Path:
-    """A few seconds of one student's face, holding still but for a little sensor noise."""
-    frames = [
-        synthetic_face_frame(width=640, height=480, seed=seed, expression=expression, face_scale=0.6, noise=2.0 + i % 2)
-        for i in range(seconds * fps)
-    ]
+def face_video(
+    path: Path,
+    *,
+    seed: int = 3,
+    expression: Expression = "happy",
+    brightness: float = 1.0,
+    seconds: int = 2,
+    fps: int = 5,
+) -> Path:
+    """A few seconds of one student's face, holding still but for a little sensor noise.
+    brightness multiplies all light (0.1: a room with the lights off)."""
+    options = {"width": 640, "height": 480, "seed": seed, "expression": expression, "brightness": brightness}
+    frames = [synthetic_face_frame(**options, face_scale=0.6, noise=2.0 + i % 2) for i in range(seconds * fps)]
     return y4m_write(path, frames, fps=fps)

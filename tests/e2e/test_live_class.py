@@ -150,6 +150,28 @@ def test_student_voice_and_a_pulse_check_in_a_session_without_emotion_estimates(
     expect(poll).to_be_hidden()
 
 
+def test_a_student_in_the_dark_is_told_so_and_is_not_flagged(
+    teacher: Any, dark_room_browser: Any, pulse_server: Any, console: Any
+) -> None:
+    session = live_class(teacher, course="Year 9 Geography", title="Rivers")
+    context = dark_room_browser.new_context(viewport=LAPTOP, permissions=["camera"])
+    try:
+        student = console.watch(context.new_page(), "Ida Pfeiffer")
+        student_join(student, pulse_server.url, code=session.code, name="Ida Pfeiffer")
+        expect(student.locator("#quality")).to_have_text(
+            "More light would help: face a lamp or a window.", timeout=LIVE_TIMEOUT_MS
+        )
+        student_tile = tile(teacher, "Ida Pfeiffer")
+        expect(student_tile.locator(".badge")).to_have_text("Can't see")
+        expect(student_tile.locator(".tile__reason")).to_have_text("More light would help: face a lamp or a window.")
+        expect(student_tile.locator(".tile__emotion")).to_be_hidden()
+        expect(teacher.locator("#stat-present")).to_have_text("0")
+        expect(teacher.locator("#flag-count")).to_have_text("0")
+        screenshot(student, "student-too-dark")
+    finally:
+        context.close()
+
+
 def test_the_student_page_reconnects_by_itself_after_a_server_restart(
     teacher: Any, new_student: Any, pulse_server: Any, console: Any
 ) -> None:
