@@ -69,3 +69,14 @@ class ParticipantAdmin(admin.ModelAdmin):
     list_select_related = ["session__course"]
     date_hierarchy = "joined_at"
     readonly_fields = ["joined_at", "consented_at"]
+
+    def delete_model(self, request: HttpRequest, obj: Participant) -> None:
+        from engagement.retention import participant_erase
+
+        participant_erase(participant=obj)  # also drops the summary kept after a retention purge
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Participant]) -> None:
+        from engagement.retention import participant_erase
+
+        for participant in queryset:
+            participant_erase(participant=participant)

@@ -195,3 +195,18 @@ def test_live_sessions_cannot_be_deleted_from_the_report(client, teacher, course
     ):
         assert client.post(url)["Location"] == reverse("engagement:session_report", args=[live.pk])
     assert ClassSession.objects.filter(pk=live.pk).exists() and Participant.objects.filter(pk=mia.pk).exists()
+
+
+def test_deleting_a_participant_in_the_admin_also_drops_their_kept_summary(client, staff, course):
+    scripted = scripted_session(course)
+    session_readings_purge(session=scripted.session)
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:classroom_participant_changelist"),
+        {"action": "delete_selected", "_selected_action": [scripted.ben.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Participant.objects.filter(pk=scripted.ben.pk).exists()
+    assert list(ReadingPurge.objects.get().students) == [str(scripted.ana.pk)]
