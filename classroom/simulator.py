@@ -367,11 +367,12 @@ class SimulatedClass:
     async def run(self) -> Outcome:
         plan = self.plan
         began = time.monotonic()
-        joined = await self._join_all()
+        tasks: list[asyncio.Task] = []
+        # Like a browser, each student opens its socket as soon as it has joined, not all at once afterwards.
+        joined = await self._join_all(lambda i, j: tasks.append(asyncio.create_task(self._student(i, j))))
         join_s = time.monotonic() - began
         if self._session_id is None and joined:
             self._session_id = joined[0].session_id
-        tasks = [asyncio.create_task(self._student(i, j)) for i, j in enumerate(joined)]
         teacher = asyncio.create_task(self._teacher()) if plan.teacher and self._session_id else None
         if teacher is not None:
             try:
@@ -410,7 +411,7 @@ class SimulatedClass:
 
     # --- joining
 
-    async def _join_all(self) -> list[Joined]:
+    async def _join_all(self, on_joined: Callable[[int, Joined], None]) -> list[Joined]:
         plan = self.plan
         gate = asyncio.Semaphore(plan.join_concurrency)
         deadline = time.monotonic() + plan.join_wait_s
@@ -421,9 +422,11 @@ class SimulatedClass:
             while True:
                 async with gate:
                     try:
-                        return await asyncio.to_thread(
+                        joined = await asyncio.to_thread(
                             student_join, base, plan.code, name, token_lookup=plan.token_lookup
                         )
+                        on_joined(i, joined)
+                        return joined
                     except JoinError as exc:
                         if exc.code != "join_rate_limited" or time.monotonic() > deadline:
                             log.warning("%s could not join: %s", name, exc)
