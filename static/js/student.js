@@ -354,27 +354,31 @@ for (const button of document.querySelectorAll("#poll-card [data-answer]")) {
 
 $("leave-button").addEventListener("click", async () => {
   if (state.leaving) return;
-  const deleteMyData = $("delete-data").checked;
-  const status = $("leave-status");
-  if (!socket.sendJSON({ type: "leave", delete_my_data: deleteMyData })) {
-    if (deleteMyData) {
-      setText(status, "We can't reach the class right now, so your data cannot be deleted yet. Wait until it says Connected, then try again.");
-      return;
-    }
-  }
   state.leaving = true;
   $("leave-button").disabled = true;
-  setText(status, deleteMyData ? "Leaving and deleting your data…" : "Leaving…");
+  setText($("leave-status"), "Leaving…");
+  socket.sendJSON({ type: "leave", delete_my_data: false });
   // Let the leave message go out before the socket closes and the page changes.
   const started = performance.now();
   while (socket.bufferedAmount > 0 && performance.now() - started < 2000) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  stopForGood();
+  window.location.assign(root.dataset.leaveUrl || "/");
+});
+
+// Deleting goes by a plain form POST: it works even while the socket is down.
+$("delete-form").addEventListener("submit", () => {
+  state.leaving = true;
+  setText($("leave-status"), "Leaving and deleting your data…");
+  stopForGood();
+});
+
+function stopForGood() {
   clearTimeout(state.timer);
   socket.stop(1000, "left");
   stopCamera();
-  window.location.assign(root.dataset.leaveUrl || "/");
-});
+}
 
 function openedElsewhere() {
   stopCamera();

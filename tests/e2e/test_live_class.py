@@ -149,6 +149,11 @@ def test_student_voice_and_a_pulse_check_in_a_session_without_emotion_estimates(
     teacher.get_by_role("button", name="Close pulse check").click()
     expect(poll).to_be_hidden()
 
+    katherine.get_by_role("button", name="Leave and delete my data").click()
+    expect(katherine.locator(".messages")).to_contain_text("your data from it has been deleted")
+    expect(katherine.get_by_role("heading", name="Join a class")).to_be_visible()
+    expect(tile(teacher, "Katherine Johnson").locator(".badge")).to_have_text("Disconnected")
+
 
 def test_a_student_in_the_dark_is_told_so_and_is_not_flagged(
     teacher: Any, dark_room_browser: Any, pulse_server: Any, console: Any
