@@ -67,7 +67,12 @@ def score_frames(
 
 
 def synthetic_frames(condition: FrameOptions, count: int, *, seed: int = 0) -> list[tuple[np.ndarray, Box | None]]:
-    return [synthetic_face_sample(**{**condition, "seed": seed + i}) for i in range(count)]
+    frames: list[tuple[np.ndarray, Box | None]] = []
+    for i in range(count):
+        options = FrameOptions(**condition)
+        options["seed"] = seed + i
+        frames.append(synthetic_face_sample(**options))
+    return frames
 
 
 def empty_frames(count: int, *, seed: int = 10_000) -> list[tuple[np.ndarray, Box | None]]:
@@ -82,7 +87,7 @@ def fer_frames(
     FER crops are tight (forehead to chin), so the pasted square is the true face box.
     """
     rng = np.random.default_rng(seed)
-    frames = []
+    frames: list[tuple[np.ndarray, Box | None]] = []
     for i, face in enumerate(faces):
         room, _ = synthetic_face_sample(width=width, height=height, seed=seed + i, with_face=False)
         side = int(rng.integers(100, 171))

@@ -53,14 +53,6 @@ def load_emotion_model(path: Path | str | None = None, *, tta: bool = True, thre
     raise InferenceError(f"{path}: expected a .tflite or .keras emotion model")
 
 
-def _with_mirrors(faces: np.ndarray) -> np.ndarray:
-    return np.concatenate([faces, faces[:, :, ::-1]], axis=0)
-
-
-def _average_mirrors(probabilities: np.ndarray, n: int) -> np.ndarray:
-    return (probabilities[:n] + probabilities[n:]) / 2.0
-
-
 def _checked_faces(faces: np.ndarray) -> np.ndarray:
     faces = np.asarray(faces, dtype=np.float32)
     if faces.ndim == 3:
@@ -70,7 +62,26 @@ def _checked_faces(faces: np.ndarray) -> np.ndarray:
     return faces
 
 
-class LiteRTEmotionModel:
+class _MirrorAveraging:
+    """`predict` for every runtime: shape checks and mirror TTA around the runtime's own `_run(batch)`."""
+
+    tta: bool
+
+    def predict(self, faces: np.ndarray) -> np.ndarray:
+        faces = _checked_faces(faces)
+        n = len(faces)
+        if n == 0:
+            return np.zeros((0, len(EMOTIONS)), np.float32)
+        if not self.tta:
+            return np.array(self._run(faces), dtype=np.float32)
+        probabilities = self._run(np.concatenate([faces, faces[:, :, ::-1]], axis=0))
+        return ((probabilities[:n] + probabilities[n:]) / 2.0).astype(np.float32)
+
+    def _run(self, batch: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class LiteRTEmotionModel(_MirrorAveraging):
     """A .tflite classifier on the LiteRT interpreter. Not thread-safe: one per thread."""
 
     def __init__(self, path: Path, *, tta: bool = True, threads: int | None = 1) -> None:
@@ -86,12 +97,7 @@ class LiteRTEmotionModel:
         self._output = self.interpreter.get_output_details()[0]["index"]
         self._batch = 0
 
-    def predict(self, faces: np.ndarray) -> np.ndarray:
-        faces = _checked_faces(faces)
-        n = len(faces)
-        if n == 0:
-            return np.zeros((0, len(EMOTIONS)), np.float32)
-        batch = _with_mirrors(faces) if self.tta else faces
+    def _run(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) != self._batch:
             # Resizing reallocates the interpreter's buffers; keep the size until a batch of another size comes.
             self.interpreter.resize_tensor_input(self._input, batch.shape, strict=False)
@@ -99,11 +105,10 @@ class LiteRTEmotionModel:
             self._batch = len(batch)
         self.interpreter.set_tensor(self._input, np.ascontiguousarray(batch))
         self.interpreter.invoke()
-        probabilities = self.interpreter.get_tensor(self._output)
-        return (_average_mirrors(probabilities, n) if self.tta else probabilities.copy()).astype(np.float32)
+        return self.interpreter.get_tensor(self._output)
 
 
-class KerasEmotionModel:
+class KerasEmotionModel(_MirrorAveraging):
     """A .keras classifier served through a `tf.function` with a fixed (None, 48, 48, 1) signature."""
 
     def __init__(self, path: Path, *, tta: bool = True, threads: int | None = 1) -> None:
@@ -117,14 +122,8 @@ class KerasEmotionModel:
         signature = tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)
         self._call = tf.function(lambda x: self.model(x, training=False), input_signature=[signature])
 
-    def predict(self, faces: np.ndarray) -> np.ndarray:
-        faces = _checked_faces(faces)
-        n = len(faces)
-        if n == 0:
-            return np.zeros((0, len(EMOTIONS)), np.float32)
-        batch = _with_mirrors(faces) if self.tta else faces
-        probabilities = np.asarray(self._call(batch))
-        return (_average_mirrors(probabilities, n) if self.tta else probabilities).astype(np.float32)
+    def _run(self, batch: np.ndarray) -> np.ndarray:
+        return np.asarray(self._call(batch))
 
 
 def _limit_tensorflow_threads(threads: int) -> None:

@@ -121,7 +121,7 @@ def _random_init_models(folder: Path) -> tuple[Path, Path]:
     return export_serving_model(keras_path, folder / "emotion.tflite"), keras_path
 
 
-DETECTOR_VARIANTS = {
+DETECTOR_VARIANTS: dict[str, dict[str, Any]] = {
     "default (alt2 at 160 px; equalize, profile, +-20 deg fallbacks)": {},
     "no rotated retries": {"rotations": ()},
     "no profile fallback": {"use_profile": False},
