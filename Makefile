@@ -40,7 +40,7 @@ audit: install
 browser-deps: install
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
-	  echo "Chromium not installed: browser tests will be skipped."
+	  echo "Chromium not installed: the browser tests will skip (and fail when PULSE_REQUIRE_SERVICES=1)."
 
 # The whole suite on the embedded default (SQLite, in-memory layer). Tests that need
 # Redis, PostgreSQL or Chromium skip when those are missing, unless PULSE_REQUIRE_SERVICES=1
