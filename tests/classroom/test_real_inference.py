@@ -55,3 +55,37 @@ async def test_a_real_face_becomes_an_emotion_reading_and_an_empty_room_does_not
     assert await sync_to_async(Reading.objects.filter(participant=student, face=False).count)() == 1
     await browser.disconnect()
     await dashboard.disconnect()
+
+
+async def test_an_emotion_off_session_never_runs_the_emotion_model(layer, real_model, monkeypatch, teacher, course):
+    from classroom.services import participant_join, session_start
+    from inference.model import LiteRTEmotionModel
+
+    runs: list[int] = []
+    original_run = LiteRTEmotionModel._run
+
+    def counting_run(self, batch):
+        runs.append(len(batch))
+        return original_run(self, batch)
+
+    monkeypatch.setattr(LiteRTEmotionModel, "_run", counting_run)
+    sessions = {}
+    for emotion_enabled in (False, True):
+        session = await sync_to_async(session_start)(
+            course=course, title=f"emotion {emotion_enabled}", emotion_enabled=emotion_enabled, frame_interval_s=1.0
+        )
+        participant = await sync_to_async(participant_join)(session=session, display_name="Ava")
+        dashboard = await teacher_socket(teacher, session.pk)
+        await receive_until(dashboard, "snapshot")
+        browser = await student_socket(token_for(participant))
+        await receive_until(browser, "hello")
+        await browser.send_to(bytes_data=synthetic_face_jpeg(seed=8))
+        await receive_until(dashboard, "student.update", timeout=20, where=lambda m: m["student"]["status"] == "live")
+        sessions[emotion_enabled] = list(runs)
+        await browser.disconnect()
+        await dashboard.disconnect()
+
+    assert sessions[False] == []  # a face was found in the emotion-off session, and no model ran
+    assert sessions[True] != []  # the same frame in an emotion-on session did run it
+    off_reading = await sync_to_async(Reading.objects.get)(session__emotion_enabled=False)
+    assert off_reading.face is True and off_reading.probabilities is None
