@@ -65,11 +65,15 @@ def emotion_choice_allowed() -> bool:
     return settings.EMOTION_INFERENCE == "per-session"
 
 
+def _seconds(value: float) -> str:
+    return "second" if value == 1 else f"{value:g} seconds"
+
+
 def privacy_items(session: ClassSession | None) -> list[str]:
     """What a student is told, in plain words, before they consent."""
-    interval = f"{session.frame_interval_s:g}" if session else "1-2"
+    interval = "1-2 seconds" if session is None else _seconds(session.frame_interval_s)
     emotion_on = session.emotion_enabled if session else settings.EMOTION_INFERENCE != "off"
-    items = [f"Your browser sends a small, low-resolution snapshot from your camera every {interval} seconds."]
+    items = [f"Your browser sends a small, low-resolution snapshot from your camera every {interval}."]
     if emotion_on:
         items.append(
             "The server looks for your face and estimates your facial expression (for example neutral, happy, "
