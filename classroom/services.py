@@ -70,9 +70,10 @@ def participant_leave(*, participant_id: int, delete_data: bool) -> None:
     """Marks the student as gone; with delete_data, removes everything recorded about them in the session."""
     from engagement.services import participant_data_delete
 
-    Participant.objects.filter(pk=participant_id).update(left_at=timezone.now())
-    if delete_data:
-        participant_data_delete(participant_id=participant_id)
+    with transaction.atomic():  # the row lock the live engine's writes wait on (engagement.live._present_locked)
+        Participant.objects.filter(pk=participant_id).update(left_at=timezone.now())
+        if delete_data:
+            participant_data_delete(participant_id=participant_id)
 
 
 def session_end_by_id(session_id: int) -> bool:

@@ -306,11 +306,7 @@ def _readings_store(
     touched_sessions: set[int] = set()
     with transaction.atomic():
         # A student who left (and maybe had their data deleted) while their last snapshot waited is not recorded.
-        names = dict(
-            Participant.objects.filter(
-                pk__in={job["participant_id"] for job, _ in accepted}, left_at__isnull=True
-            ).values_list("pk", "display_name")
-        )
+        names = _present_locked({job["participant_id"] for job, _ in accepted})
         present = set(names)
         accepted = [(job, reading) for job, reading in accepted if job["participant_id"] in present]
         for job, reading in accepted:
@@ -424,9 +420,18 @@ def _record_for(participant_id: int, name: str = "") -> dict[str, Any]:
     return record
 
 
+def _present_locked(participant_ids: Iterable[int]) -> dict[int, str]:
+    """The names of those students who have not left, their rows locked until the transaction ends.
+
+    A student may leave and delete their data while their last snapshot or event is on the way. Under the
+    lock, either the leave is seen (and nothing is written) or it waits for this write and then deletes it.
+    """
+    rows = Participant.objects.select_for_update().filter(pk__in=sorted(participant_ids), left_at__isnull=True)
+    return dict(rows.order_by("pk").values_list("pk", "display_name"))
+
+
 def _has_left(participant_id: int) -> bool:
-    """A student who left (maybe deleting their data) while their last events were still on the way."""
-    return Participant.objects.filter(pk=participant_id, left_at__isnull=False).exists()
+    return not _present_locked([participant_id])
 
 
 def _tile_update(session_id: int, record: dict[str, Any]) -> Outgoing:
@@ -447,7 +452,7 @@ def _participant_connected(message: dict[str, Any]) -> list[Outgoing]:
 
 
 def participant_disconnected(message: dict[str, Any]) -> list[Outgoing]:
-    with students_locked([message["participant_id"]]):
+    with students_locked([message["participant_id"]]), transaction.atomic():
         return _participant_disconnected(message)
 
 
@@ -471,7 +476,7 @@ def _participant_disconnected(message: dict[str, Any]) -> list[Outgoing]:
 
 
 def self_reported(message: dict[str, Any]) -> list[Outgoing]:
-    with students_locked([message["participant_id"]]):
+    with students_locked([message["participant_id"]]), transaction.atomic():
         return _self_reported(message)
 
 
