@@ -4,8 +4,9 @@ and WebSockets. Students stream to both Daphne processes while the teacher watch
 A second run kills both workers mid-class (SIGKILL) and starts a replacement: the class goes on, and every
 update the teacher saw is a stored reading.
 
-Skips without Redis or PostgreSQL (CI has both). Redis: its own database number, flushed first;
-PostgreSQL: a throwaway database, dropped afterwards.
+Skips without Redis or PostgreSQL (CI has both). Redis: a spare database number and a key prefix of this
+run's own (channel layer and cache), so two runs at once never share the inference channel; its keys are
+deleted afterwards. PostgreSQL: a throwaway database, dropped afterwards.
 """
 
 import asyncio
@@ -25,6 +26,7 @@ from classroom.management.commands.bench_load import (
     base_env,
     postgres_database_create,
     postgres_database_drop,
+    redis_prefix_delete,
     scaleout_env,
     with_database,
 )
@@ -58,15 +60,13 @@ print(json.dumps({{row["participant_id"]: row["n"] for row in rows}}))
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    """Migrated PostgreSQL + flushed Redis db; Daphne `web-1`, `web-2` and workers `worker-1`, `worker-2`."""
+    """Migrated PostgreSQL + Redis keys of its own; Daphne `web-1`, `web-2` and workers `worker-1`, `worker-2`."""
     need_service("Redis", SCALE_REDIS_URL, 6379)
     need_service("PostgreSQL", POSTGRES_URL, 5432)
-    import redis
-
-    redis.Redis.from_url(SCALE_REDIS_URL).flushdb()
+    prefix = f"pulse-scale-test-{secrets.token_hex(4)}"
     database_url = postgres_database_create(with_database(POSTGRES_URL, "postgres"), prefix="pulse_scale_test")
     try:
-        env = scaleout_env(base_env(tmp_path), SCALE_REDIS_URL, "pulse-scale-test", database_url)
+        env = scaleout_env(base_env(tmp_path), SCALE_REDIS_URL, prefix, database_url)
         with Stack(env, tmp_path, limit_s=140) as stack:
             stack.manage("migrate", "--noinput", "-v0", timeout_s=90)
             stack.daphne("web-1")
@@ -77,6 +77,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             yield stack
     finally:
         postgres_database_drop(database_url)
+        redis_prefix_delete(SCALE_REDIS_URL, prefix)
 
 
 def shell_json(stack: Stack, code: str) -> Any:
