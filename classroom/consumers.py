@@ -200,6 +200,9 @@ class StudentConsumer(PulseConsumer):
         report = await database_sync_to_async(engagement_services.self_report_record)(
             participant_id=self.participant_id, kind=kind, text=text
         )
+        if report is None:  # they left from the page ("delete my data") while this socket was open
+            await self.participant_left({})
+            return
         await self.channel_layer.group_send(teachers_group(self.session_id), {"type": "voice.report", **report})
         await self.to_engine({"type": "self.report", "kind": kind, "text": text})
         await self.send_json({"type": "self_report.ack", "kind": kind})

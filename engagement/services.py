@@ -29,9 +29,18 @@ def voice_counts(session_id: int, *, since: datetime | None = None) -> dict[str,
     return {row["kind"]: row["students"] for row in rows}
 
 
-def self_report_record(*, participant_id: int, kind: str, text: str = "") -> dict:
-    """Stores a self-report; returns it as a protocol `report` dict with the class counts."""
-    participant = Participant.objects.get(pk=participant_id)
+def _present_locked(participant_id: int) -> Participant | None:
+    """The student unless they left; locked until the transaction ends, so a concurrent leave with
+    "delete my data" either is seen here or waits and then deletes what this transaction writes."""
+    return Participant.objects.select_for_update().filter(pk=participant_id, left_at__isnull=True).first()
+
+
+@transaction.atomic
+def self_report_record(*, participant_id: int, kind: str, text: str = "") -> dict | None:
+    """Stores a self-report; returns it as a protocol `report` dict with the class counts (None: they left)."""
+    participant = _present_locked(participant_id)
+    if participant is None:
+        return None
     report = SelfReport.objects.create(
         session_id=participant.session_id, participant=participant, kind=kind, text=text, t=timezone.now()
     )
@@ -72,13 +81,16 @@ def poll_close(*, session_id: int, poll_id: int) -> dict | None:
 
 
 def poll_answer_record(*, session_id: int, participant_id: int, poll_id: int, answer: str) -> dict | None:
-    """Records (or changes) a student's answer; None when the poll is not open in this session."""
+    """Records (or changes) a student's answer; None when the poll is not open in this session (or they left)."""
     poll = Poll.objects.filter(pk=poll_id, session_id=session_id, closed_at__isnull=True).first()
     if poll is None:
         return None
-    PollAnswer.objects.update_or_create(
-        poll=poll, participant_id=participant_id, defaults={"answer": answer, "t": timezone.now()}
-    )
+    with transaction.atomic():
+        if _present_locked(participant_id) is None:
+            return None
+        PollAnswer.objects.update_or_create(
+            poll=poll, participant_id=participant_id, defaults={"answer": answer, "t": timezone.now()}
+        )
     return poll_dict(poll)
 
 

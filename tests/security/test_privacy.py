@@ -268,3 +268,14 @@ def test_a_snapshot_still_queued_when_the_student_left_is_not_stored(student, fr
     out = live.frames_process([job], frames.analyze)
     assert Reading.objects.count() == 0
     assert out == []
+
+
+async def test_a_self_report_from_a_socket_still_open_after_leaving_is_not_stored(frames, student):
+    """Left from another tab (no close message reached this socket yet): its next self-report stores nothing."""
+    browser = await student_socket(token_for(student))
+    await receive_until(browser, "hello")
+    await sync_to_async(participant_leave)(participant_id=student.pk, delete_data=True)
+    await browser.send_json_to({"type": "self_report", "kind": "confused", "text": "still here?"})
+    assert await closed_with(browser) == 1000
+    await browser.disconnect()
+    assert await sync_to_async(recorded_about)(student) == {"readings": 0, "flags": 0, "voice": 0}
