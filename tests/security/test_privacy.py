@@ -154,6 +154,7 @@ async def test_logs_never_contain_tokens_or_frame_bytes(frames, live_session, ca
     browser = await student_socket(token)
     await receive_until(browser, "hello")
     await browser.send_to(bytes_data=frames.next())
+    await receive_until(browser, "quality")  # the in-memory test database takes one writer at a time
     await browser.send_to(bytes_data=b"not a jpeg" + frames.marker)
     await receive_until(browser, "error")
     await browser.send_to(text_data='{"type": "self_report", "kind": "confused", "text": "' + token + '"}')
@@ -189,11 +190,13 @@ def recorded_about(participant: Participant) -> dict[str, int]:
     }
 
 
-async def stream_and_report(browser, frames: MarkedFrames, participant: Participant) -> None:
+async def stream_and_report(browser, dashboard, frames: MarkedFrames, participant: Participant) -> None:
+    """A reading and a self-report, each through the worker too (so nothing of theirs is still on the way)."""
     await browser.send_to(bytes_data=frames.next())
     await receive_until(browser, "quality")
     await browser.send_json_to({"type": "self_report", "kind": "confused"})
     await receive_until(browser, "self_report.ack")
+    await receive_until(dashboard, "student.update", where=lambda m: m["student"]["last_report"] is not None)
     recorded = await sync_to_async(recorded_about)(participant)
     assert recorded["readings"] == 1 and recorded["voice"] == 1
 
@@ -209,7 +212,7 @@ async def test_a_student_leaves_with_delete_my_data_over_the_socket(frames, teac
     await receive_until(dashboard, "snapshot")
     browser = await student_socket(token_for(student))
     await receive_until(browser, "hello")
-    await stream_and_report(browser, frames, student)
+    await stream_and_report(browser, dashboard, frames, student)
     await browser.send_json_to({"type": "leave", "delete_my_data": True})
     assert await closed_with(browser) == 1000
     await browser.disconnect()
@@ -230,7 +233,7 @@ async def test_a_student_deletes_their_data_with_a_plain_post_even_without_a_soc
     await receive_until(dashboard, "snapshot")
     browser = await student_socket(token_for(participant))
     await receive_until(browser, "hello")
-    await stream_and_report(browser, frames, participant)
+    await stream_and_report(browser, dashboard, frames, participant)
 
     response = await sync_to_async(client.post)(delete_url)
     assert response["Location"] == reverse("classroom:join")
