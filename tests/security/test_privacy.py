@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from django.apps import apps
@@ -111,7 +111,9 @@ async def test_streamed_snapshots_touch_no_disk_database_cache_or_log(
 ):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     Path(settings.MEDIA_ROOT).mkdir()
-    await sync_to_async(type(student.session).objects.filter(pk=student.session_id).update)(show_snapshots=True)
+    await database_sync_to_async(type(student.session).objects.filter(pk=student.session_id).update)(
+        show_snapshots=True
+    )
     watched = [Path(settings.MEDIA_ROOT), Path(tempfile.gettempdir())]
     before = {folder: files_in(folder) for folder in watched}
     caplog.set_level(logging.DEBUG)
@@ -130,11 +132,13 @@ async def test_streamed_snapshots_touch_no_disk_database_cache_or_log(
     await browser.disconnect()
     await dashboard.disconnect()
 
-    assert await sync_to_async(Reading.objects.filter(participant=student).count)() == 5
+    assert await database_sync_to_async(Reading.objects.filter(participant=student).count)() == 5
     for folder in watched:
         new_or_changed = changed_files(before[folder], files_in(folder))
         assert [p for p in new_or_changed if contains_any(p, frames.traces())] == [], folder
-    assert not any(trace in value for value in await sync_to_async(database_values)() for trace in frames.traces())
+    assert not any(
+        trace in value for value in await database_sync_to_async(database_values)() for trace in frames.traces()
+    )
     assert not any(trace in value for value in cache_values() for trace in frames.traces())
     log_text = caplog.text.encode("utf-8", "backslashreplace")
     assert not any(trace in log_text for trace in frames.traces())
@@ -144,11 +148,11 @@ async def test_logs_never_contain_tokens_or_frame_bytes(frames, live_session, ca
     """Joining, then every path that logs: bad frames, a corrupt one, a full queue, a reconnect."""
     caplog.set_level(logging.DEBUG)
     client = Client()
-    joined = await sync_to_async(client.post)(
+    joined = await database_sync_to_async(client.post)(
         reverse("classroom:join"), {"code": live_session.code, "display_name": "Mia", "consent": "on"}
     )
     assert joined.status_code == 302
-    page = await sync_to_async(client.get)(joined["Location"])
+    page = await database_sync_to_async(client.get)(joined["Location"])
     token = page.context["ws_path"].split("token=", 1)[1]
 
     browser = await student_socket(token)
@@ -197,7 +201,7 @@ async def stream_and_report(browser, dashboard, frames: MarkedFrames, participan
     await browser.send_json_to({"type": "self_report", "kind": "confused"})
     await receive_until(browser, "self_report.ack")
     await receive_until(dashboard, "student.update", where=lambda m: m["student"]["last_report"] is not None)
-    recorded = await sync_to_async(recorded_about)(participant)
+    recorded = await database_sync_to_async(recorded_about)(participant)
     assert recorded["readings"] == 1 and recorded["voice"] == 1
 
 
@@ -217,34 +221,34 @@ async def test_a_student_leaves_with_delete_my_data_over_the_socket(frames, teac
     assert await closed_with(browser) == 1000
     await browser.disconnect()
     await gone_from_the_dashboard(dashboard)
-    assert await sync_to_async(recorded_about)(student) == {"readings": 0, "flags": 0, "voice": 0}
+    assert await database_sync_to_async(recorded_about)(student) == {"readings": 0, "flags": 0, "voice": 0}
 
 
 async def test_a_student_deletes_their_data_with_a_plain_post_even_without_a_socket(frames, teacher, live_session):
     client = Client()
-    joined = await sync_to_async(client.post)(
+    joined = await database_sync_to_async(client.post)(
         reverse("classroom:join"), {"code": live_session.code, "display_name": "Mia", "consent": "on"}
     )
-    page = await sync_to_async(client.get)(joined["Location"])
+    page = await database_sync_to_async(client.get)(joined["Location"])
     delete_url = reverse("classroom:student_data_delete", args=[live_session.pk])
     assert delete_url in page.content.decode()  # the student page offers it
-    participant = await sync_to_async(Participant.objects.get)(session=live_session)
+    participant = await database_sync_to_async(Participant.objects.get)(session=live_session)
     dashboard = await teacher_socket(teacher, live_session.pk)
     await receive_until(dashboard, "snapshot")
     browser = await student_socket(token_for(participant))
     await receive_until(browser, "hello")
     await stream_and_report(browser, dashboard, frames, participant)
 
-    response = await sync_to_async(client.post)(delete_url)
+    response = await database_sync_to_async(client.post)(delete_url)
     assert response["Location"] == reverse("classroom:join")
     assert await closed_with(browser) == 1000  # the open socket was told to go
     await browser.disconnect()
     await gone_from_the_dashboard(dashboard)
-    assert await sync_to_async(recorded_about)(participant) == {"readings": 0, "flags": 0, "voice": 0}
-    await sync_to_async(participant.refresh_from_db)()
+    assert await database_sync_to_async(recorded_about)(participant) == {"readings": 0, "flags": 0, "voice": 0}
+    await database_sync_to_async(participant.refresh_from_db)()
     assert participant.left_at is not None
     # The token is gone from this browser: the student page sends it to join again.
-    again = await sync_to_async(client.get)(reverse("classroom:student", args=[live_session.pk]))
+    again = await database_sync_to_async(client.get)(reverse("classroom:student", args=[live_session.pk]))
     assert again["Location"] == reverse("classroom:join")
 
 
@@ -277,8 +281,8 @@ async def test_a_self_report_from_a_socket_still_open_after_leaving_is_not_store
     """Left from another tab (no close message reached this socket yet): its next self-report stores nothing."""
     browser = await student_socket(token_for(student))
     await receive_until(browser, "hello")
-    await sync_to_async(participant_leave)(participant_id=student.pk, delete_data=True)
+    await database_sync_to_async(participant_leave)(participant_id=student.pk, delete_data=True)
     await browser.send_json_to({"type": "self_report", "kind": "confused", "text": "still here?"})
     assert await closed_with(browser) == 1000
     await browser.disconnect()
-    assert await sync_to_async(recorded_about)(student) == {"readings": 0, "flags": 0, "voice": 0}
+    assert await database_sync_to_async(recorded_about)(student) == {"readings": 0, "flags": 0, "voice": 0}
