@@ -33,8 +33,10 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+# Fails on a known vulnerability in a pinned package. A package the vulnerability service cannot look up
+# (an offline mirror answers 404) is listed as "could not be audited" without failing the build.
 audit: install
-	$(VENV)/bin/pip-audit --strict --progress-spinner off -r requirements.txt || \
+	$(VENV)/bin/pip-audit --progress-spinner off -r requirements.txt || \
 	  { [ -z "$$CI" ] && echo "pip-audit could not finish (offline?); CI runs it." ; }
 
 browser-deps: install
