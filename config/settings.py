@@ -5,6 +5,7 @@ inside the web process. Set DATABASE_URL and REDIS_URL for production.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -86,7 +87,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The in-process worker writes from its own thread: WAL lets pages read while it writes, IMMEDIATE
+    # transactions wait for the write lock (up to `timeout` s) instead of failing when a read turns into a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+    # A file, not Django's shared-cache in-memory database, whose table locks fail at once instead of waiting.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"pulse-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer and shared cache: in memory by default, Redis via REDIS_URL.

@@ -36,3 +36,10 @@ def redis_url() -> str:
 
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     return TEST_REDIS_URL
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread for as long
+    as its session fixture lives, and async tests can't start their own loop beside it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
