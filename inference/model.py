@@ -12,6 +12,8 @@ image, in the same batch, and the two answers are averaged (as in evaluation).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from pathlib import Path
 from typing import Any, Protocol
@@ -166,5 +168,7 @@ def export_serving_model(keras_path: Path, out: Path, *, quantize: bool = True) 
     if quantize:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(converter.convert())
+    with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its whole intermediate SavedModel
+        flatbuffer = converter.convert()
+    out.write_bytes(flatbuffer)
     return out
