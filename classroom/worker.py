@@ -94,15 +94,28 @@ class Engine:
             self.flusher = asyncio.get_running_loop().create_task(self.flush(layer))
 
     async def flush(self, layer: Any) -> None:
-        while self.pending:
-            batch = self.take_batch()
-            outgoing = await self.process(batch)
-            if outgoing is None:
-                self.frames_lost += len(batch)
+        """Analyzes what is pending, batch after batch; then runs the class refreshes that were put off."""
+        while True:
+            if self.pending:
+                batch = self.take_batch()
+                outgoing = await self.process(batch)
+                if outgoing is None:
+                    self.frames_lost += len(batch)
+                    continue
+                self.batches += 1
+                self.frames_processed += len(batch)
+                await deliver(layer, outgoing)
                 continue
-            self.batches += 1
-            self.frames_processed += len(batch)
-            await deliver(layer, outgoing)
+            due_in = live.deferred_refresh_due_in()
+            if due_in is None:
+                return
+            if due_in > 0:
+                await asyncio.sleep(min(due_in, 0.05))  # a new snapshot may come first and take the refresh along
+                continue
+            try:
+                await deliver(layer, await self.run(live.deferred_refreshes_run))
+            except Exception:
+                log.exception("A deferred class refresh failed; the worker carries on")
 
     async def process(self, batch: list[dict[str, Any]]) -> list[live.Outgoing] | None:
         """The batch's messages; None when it failed (it stored nothing: frames_process is atomic)."""

@@ -147,6 +147,8 @@ MAX_SOCKETS_PER_PARTICIPANT = envint("MAX_SOCKETS_PER_PARTICIPANT", "2")
 PARTICIPANT_TOKEN_MAX_AGE_S = envint("PARTICIPANT_TOKEN_MAX_AGE_S", str(12 * 3600))
 JOIN_ATTEMPTS_PER_MINUTE = envint("JOIN_ATTEMPTS_PER_MINUTE", "20")
 TIMELINE_BUCKET_S = envint("TIMELINE_BUCKET_S", "5")
+# A session's timeline bucket and class alert are recomputed at most this often (seconds), whatever the frame rate.
+SESSION_REFRESH_S = envint("SESSION_REFRESH_S", "1")
 
 # --- Privacy.
 READING_RETENTION_DAYS = envint("READING_RETENTION_DAYS", "180")

@@ -339,32 +339,88 @@ def _readings_store(
         Reading.objects.bulk_create(rows)
     records_save({pid: record for pid, record in records.items() if pid in present})
     for session_id in touched_sessions:
-        try:
-            out += session_refresh(
-                session_id,
-                now=max(r.t for j, r in accepted if j["session_id"] == session_id),
-                sensitivity=session_conf[session_id].sensitivity,
-            )
-        except DatabaseError:  # the readings are stored; the next batch recomputes this timeline bucket
-            log.warning("timeline refresh of session %s skipped: database unavailable", session_id)
+        times = [r.t for j, r in accepted if j["session_id"] == session_id]
+        out += refresh_or_defer(
+            session_id, since=min(times), now=max(times), sensitivity=session_conf[session_id].sensitivity
+        )
     return out
 
 
-def session_refresh(session_id: int, *, now: float, sensitivity: str) -> list[Outgoing]:
-    """Recomputes the current timeline bucket and the class alert of one session."""
+@dataclass
+class DeferredRefresh:
+    since: float  # the earliest reading not yet in the timeline
+    now: float  # the latest one
+    sensitivity: str
+    due: float  # time.monotonic() when it may run
+
+
+# Per process: the sessions whose timeline and class alert were last refreshed less than
+# SESSION_REFRESH_S ago (by any process), with what their refresh must cover once it is due.
+_deferred: dict[int, DeferredRefresh] = {}
+
+
+def _refresh_key(session_id: int) -> str:
+    return f"pulse:refreshed:{session_id}"
+
+
+def refresh_or_defer(session_id: int, *, since: float, now: float, sensitivity: str) -> list[Outgoing]:
+    """Refreshes the session's timeline and alert now, unless that happened within SESSION_REFRESH_S.
+
+    A big class sends dozens of snapshots a second; recomputing the class for each batch would cost more
+    than analyzing the faces. A put-off refresh is merged with later ones and run by `deferred_refreshes_run`.
+    """
+    pending = _deferred.pop(session_id, None)
+    if pending is not None:
+        since, now = min(since, pending.since), max(now, pending.now)
+    interval = settings.SESSION_REFRESH_S
+    if interval <= 0 or cache.add(_refresh_key(session_id), 1, timeout=interval):
+        return _refresh_safely(session_id, since=since, now=now, sensitivity=sensitivity)
+    due = pending.due if pending is not None else time.monotonic() + interval
+    _deferred[session_id] = DeferredRefresh(since, now, sensitivity, due)
+    return []
+
+
+def deferred_refresh_due_in() -> float | None:
+    """Seconds until the next put-off refresh of this process is due (0 if one is), or None if there is none."""
+    if not _deferred:
+        return None
+    return max(0.0, min(p.due for p in list(_deferred.values())) - time.monotonic())
+
+
+def deferred_refreshes_run() -> list[Outgoing]:
+    """Runs the put-off refreshes that are due."""
+    out: list[Outgoing] = []
+    for session_id, pending in list(_deferred.items()):
+        if pending.due <= time.monotonic():
+            del _deferred[session_id]
+            cache.set(_refresh_key(session_id), 1, timeout=settings.SESSION_REFRESH_S)
+            out += _refresh_safely(session_id, since=pending.since, now=pending.now, sensitivity=pending.sensitivity)
+    return out
+
+
+def _refresh_safely(session_id: int, *, since: float, now: float, sensitivity: str) -> list[Outgoing]:
+    try:
+        return session_refresh(session_id, since=since, now=now, sensitivity=sensitivity)
+    except DatabaseError:  # the readings are stored; the next refresh recomputes these timeline buckets
+        log.warning("timeline refresh of session %s skipped: database unavailable", session_id)
+        return []
+
+
+def session_refresh(session_id: int, *, now: float, sensitivity: str, since: float | None = None) -> list[Outgoing]:
+    """Recomputes the class alert and the timeline buckets from the one holding `since` to the one holding `now`."""
     bucket_s = settings.TIMELINE_BUCKET_S
-    start = now - now % bucket_s
+    end = now - now % bucket_s + bucket_s
+    start = min(since if since is not None else now, now)
+    start -= start % bucket_s
     readings = [
         core_reading_from_row(row)
-        for row in Reading.objects.filter(
-            session_id=session_id, t__gte=as_datetime(start), t__lt=as_datetime(start + bucket_s)
-        )
+        for row in Reading.objects.filter(session_id=session_id, t__gte=as_datetime(start), t__lt=as_datetime(end))
     ]
     members = session_members(session_id)
     records = records_load(members)
     connected = sum(1 for record in records.values() if record["connected"])
     out: list[Outgoing] = []
-    for point in core.mood_timeline(readings, bucket_s=bucket_s, start=start, end=start + bucket_s):
+    for point in core.mood_timeline(readings, bucket_s=bucket_s, start=start, end=end):
         point_dict = {**point.to_dict(), "connected": connected}
         MoodPoint.objects.update_or_create(
             session_id=session_id,

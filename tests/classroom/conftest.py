@@ -10,6 +10,7 @@ from classroom import worker
 from classroom.models import ClassSession, Course, Participant
 from classroom.services import participant_join, session_start
 from classroom.tokens import participant_token
+from engagement import live
 from inference import EMOTIONS, FaceQuality, FaceReading, FrameAnalysis, InferenceError
 
 
@@ -59,6 +60,7 @@ def fresh_engine() -> Iterator[None]:
     """Each test has its own event loop: the worker's per-process engine must not outlive it."""
     worker._engine = None
     worker._embedded_task = None
+    live._deferred.clear()
     caches["default"].clear()
     yield
     if worker._embedded_task is not None:
