@@ -43,3 +43,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread for as long
     as its session fixture lives, and async tests can't start their own loop beside it."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture
+def teacher(db):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(username="ada", password="pw-ada-123")
+
+
+@pytest.fixture
+def other_teacher(db):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(username="grace", password="pw-grace-123")

@@ -3,7 +3,6 @@ from collections.abc import Iterator
 
 import pytest
 from channels.layers import channel_layers
-from django.contrib.auth import get_user_model
 from django.core.cache import caches
 
 from classroom import worker
@@ -89,16 +88,6 @@ def layer(request, settings) -> str:
     channel_layers.backends.clear()
     yield request.param
     channel_layers.backends.clear()
-
-
-@pytest.fixture
-def teacher(db):
-    return get_user_model().objects.create_user(username="ada", password="pw-ada-123")
-
-
-@pytest.fixture
-def other_teacher(db):
-    return get_user_model().objects.create_user(username="grace", password="pw-grace-123")
 
 
 @pytest.fixture

@@ -85,16 +85,6 @@ def scripted_session(course: Course, title: str = "Optics") -> Scripted:
 
 
 @pytest.fixture
-def teacher(db):
-    return get_user_model().objects.create_user(username="ada", password="pw-ada-123")
-
-
-@pytest.fixture
-def other_teacher(db):
-    return get_user_model().objects.create_user(username="grace", password="pw-grace-123")
-
-
-@pytest.fixture
 def staff(db):
     return get_user_model().objects.create_user(username="root", password="pw-root-123", is_staff=True)
 
