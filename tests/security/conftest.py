@@ -1,4 +1,5 @@
-"""The security tests reuse the live-classroom fixtures (fake analyzer, fresh engine, channel layers, people)."""
+"""The security tests reuse the live-classroom fixtures (fake analyzer, fresh engine, channel layers, people);
+the teachers come from tests/conftest.py."""
 
 from tests.classroom.conftest import (  # noqa: F401
     analyzer,
@@ -6,7 +7,5 @@ from tests.classroom.conftest import (  # noqa: F401
     fresh_engine,
     layer,
     live_session,
-    other_teacher,
     student,
-    teacher,
 )
