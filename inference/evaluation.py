@@ -1,12 +1,11 @@
 """Score an emotion model on a labelled set, through the same loading, preprocessing and TTA as serving.
 
-The metrics are plain numpy (no scikit-learn). Keras is imported only when a .keras file has to be loaded
-directly, so the web app may import this module cheaply.
+The metrics are plain numpy (no scikit-learn). The model runtime is imported only when a model is loaded,
+so the web app may import this module cheaply.
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -88,52 +87,10 @@ def model_evaluate(
 
 
 def predictor_load(path: Path | None = None, *, tta: bool = True) -> EmotionPredictor:
-    """The serving model (``inference.model.load_emotion_model``) for ``path`` (None: the shipped model).
+    """The serving model for ``path`` (.tflite or .keras; None: the shipped model), on every core."""
+    from inference.model import load_emotion_model
 
-    A .keras file the serving loader does not take is wrapped in ``KerasPredictor`` with the same flip TTA.
-    """
-    loader = _serving_loader()
-    if loader is not None:
-        try:
-            predictor: EmotionPredictor = loader(path, tta=tta, threads=None)
-            return predictor
-        except InferenceError:
-            if path is None or Path(path).suffix != ".keras":
-                raise
-    if path is None:
-        path = Path(__file__).resolve().parent / "weights" / "emotion.keras"
-    return KerasPredictor(Path(path), tta=tta)
-
-
-def _serving_loader() -> Any:
-    """``inference.model.load_emotion_model``, or None while the serving module is absent."""
-    try:
-        module = importlib.import_module("inference.model")
-    except ImportError:
-        return None
-    return getattr(module, "load_emotion_model", None)
-
-
-class KerasPredictor:
-    """A .keras classifier called directly; with ``tta`` the average over the face and its mirror image."""
-
-    def __init__(self, path: Path, *, tta: bool = True) -> None:
-        if not path.is_file():
-            raise InferenceError(f"no model file at {path}")
-        import keras
-
-        import inference.architecture  # noqa: F401  (registers the custom layers a training model may hold)
-
-        self.model = keras.saving.load_model(path, compile=False)
-        self.tta = tta
-
-    def predict(self, faces: np.ndarray) -> np.ndarray:
-        """float32 (N, 48, 48, 1) gray 0-255 -> float32 (N, 7) probabilities."""
-        probabilities = np.asarray(self.model.predict(faces, batch_size=256, verbose=0))
-        if self.tta:
-            mirrored = np.asarray(self.model.predict(faces[:, :, ::-1], batch_size=256, verbose=0))
-            probabilities = (probabilities + mirrored) / 2
-        return probabilities.astype(np.float32)
+    return load_emotion_model(path, tta=tta, threads=None)
 
 
 def confusion_plot(report: dict[str, Any], path: Path, *, title: str = "") -> None:
