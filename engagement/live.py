@@ -133,9 +133,11 @@ def record_state(record: dict[str, Any]) -> core.StudentState | None:
 # --- what the dashboard shows
 
 
-def tile(record: dict[str, Any], *, snapshot: bytes | None = None) -> dict[str, Any]:
-    """The protocol's tile for one student."""
-    state = record_state(record)
+def tile(
+    record: dict[str, Any], *, state: core.StudentState | None = None, snapshot: bytes | None = None
+) -> dict[str, Any]:
+    """The protocol's tile for one student (`state`: the record's state, when the caller already holds it)."""
+    state = state if state is not None else record_state(record)
     base: dict[str, Any] = core.student_tile(state) if state is not None else {"status": "waiting"}
     flags = [
         {**flag, "id": record["flag_ids"].get(flag["kind"]), "participant_id": record["participant_id"]}
@@ -307,8 +309,7 @@ def _readings_store(
     with transaction.atomic():
         # A student who left (and maybe had their data deleted) while their last snapshot waited is not recorded.
         names = _present_locked({job["participant_id"] for job, _ in accepted})
-        present = set(names)
-        accepted = [(job, reading) for job, reading in accepted if job["participant_id"] in present]
+        accepted = [(job, reading) for job, reading in accepted if job["participant_id"] in names]
         for job, reading in accepted:
             session_id, pid = job["session_id"], job["participant_id"]
             conf = session_conf[session_id]
@@ -323,7 +324,8 @@ def _readings_store(
             snapshot = job["jpeg"] if conf.show_snapshots and job.get("jpeg") else None
             out.append(
                 Outgoing(
-                    teachers_group(session_id), {"type": "student.update", "student": tile(record, snapshot=snapshot)}
+                    teachers_group(session_id),
+                    {"type": "student.update", "student": tile(record, state=state, snapshot=snapshot)},
                 )
             )
             if record.get("quality") != quality or quality != "ok":
@@ -337,7 +339,7 @@ def _readings_store(
             record["quality"] = quality
             touched_sessions.add(session_id)
         Reading.objects.bulk_create(rows)
-    records_save({pid: record for pid, record in records.items() if pid in present})
+    records_save({pid: record for pid, record in records.items() if pid in names})
     for session_id in touched_sessions:
         times = [r.t for j, r in accepted if j["session_id"] == session_id]
         out += refresh_or_defer(
