@@ -17,6 +17,7 @@ from classroom.broadcast import session_ended_broadcast
 from classroom.consumers import LAYER_ERRORS
 from classroom.forms import CourseForm, JoinForm, SessionStartForm
 from classroom.groups import participant_group
+from classroom.models import Course
 from classroom.ratelimit import rate_limit_hit, rate_limit_reached
 from classroom.tokens import InvalidToken, participant_claim, participant_token
 
@@ -54,19 +55,19 @@ def _emotion_mode_note() -> str:
     }[settings.EMOTION_INFERENCE]
 
 
+def _course_page(request: HttpRequest, course: Course, form: SessionStartForm, *, status: int = 200) -> HttpResponse:
+    context = {
+        "course": course,
+        "sessions": selectors.sessions_of_course(course),
+        "form": form,
+        "emotion_mode_note": _emotion_mode_note(),
+    }
+    return render(request, "classroom/course_detail.html", context, status=status)
+
+
 @login_required
 def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = selectors.course_for_teacher(request.user, course_id)
-    return render(
-        request,
-        "classroom/course_detail.html",
-        {
-            "course": course,
-            "sessions": selectors.sessions_of_course(course),
-            "form": SessionStartForm(),
-            "emotion_mode_note": _emotion_mode_note(),
-        },
-    )
+    return _course_page(request, selectors.course_for_teacher(request.user, course_id), SessionStartForm())
 
 
 @login_required
@@ -75,17 +76,7 @@ def session_start(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_for_teacher(request.user, course_id)
     form = SessionStartForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "classroom/course_detail.html",
-            {
-                "course": course,
-                "sessions": selectors.sessions_of_course(course),
-                "form": form,
-                "emotion_mode_note": _emotion_mode_note(),
-            },
-            status=400,
-        )
+        return _course_page(request, course, form, status=400)
     session = services.session_start(
         course=course,
         title=form.cleaned_data["title"],
