@@ -3,6 +3,7 @@
 
 import os
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -57,3 +58,15 @@ def other_teacher(db):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_user(username="grace", password="pw-grace-123")
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(keras_path, tflite_path) of the default architecture at small widths; weights are random."""
+    from inference.architecture import build_classifier
+    from inference.model import export_serving_model
+
+    folder = tmp_path_factory.mktemp("models")
+    keras_path = folder / "tiny.keras"
+    build_classifier(widths=(8, 16), dropout=0.0).save(keras_path)
+    return keras_path, export_serving_model(keras_path, folder / "tiny.tflite", quantize=False)

@@ -15,20 +15,10 @@ from tests.classroom.live import receive_until, student_socket, teacher_socket
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def tiny_tflite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from inference.architecture import build_classifier
-    from inference.model import export_serving_model
-
-    folder = tmp_path_factory.mktemp("model")
-    build_classifier(widths=(8, 16), dropout=0.0).save(folder / "tiny.keras")
-    return export_serving_model(folder / "tiny.keras", folder / "tiny.tflite", quantize=False)
-
-
 @pytest.fixture
-def real_model(settings, monkeypatch, tiny_tflite: Path) -> None:
+def real_model(settings, monkeypatch, tiny_models: tuple[Path, Path]) -> None:
     monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
-    settings.EMOTION_MODEL_PATH = str(tiny_tflite)
+    settings.EMOTION_MODEL_PATH = str(tiny_models[1])
     worker._analyzer.cache_clear()
     yield
     worker._analyzer.cache_clear()
