@@ -2,27 +2,18 @@
 (PULSE_REQUIRE_SERVICES=1), where a missing service is a failure."""
 
 import os
-import socket
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+
+from classroom.loopback import reachable
 
 REQUIRE_SERVICES = os.environ.get("PULSE_REQUIRE_SERVICES") == "1"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def service_reachable(url: str, default_port: int) -> bool:
-    parsed = urlparse(url)
-    try:
-        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2).close()
-        return True
-    except OSError:
-        return False
-
-
 def need_service(name: str, url: str, default_port: int) -> None:
-    if service_reachable(url, default_port):
+    if reachable(url, default_port):
         return
     message = f"{name} is not reachable at {url}"
     if REQUIRE_SERVICES:

@@ -18,6 +18,7 @@ from django.db.models.query import QuerySet
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from classroom import consumers, worker
+from classroom.loopback import free_port
 from classroom.models import Participant
 from classroom.services import participant_join, session_start
 from engagement import live
@@ -35,12 +36,6 @@ def no_rate_slack(monkeypatch):
 
 
 # --- a private Redis
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PrivateRedis:

@@ -12,7 +12,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,27 +25,14 @@ from urllib.request import ProxyHandler, build_opener
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from classroom.loopback import free_port, reachable
+
 PYTHON = sys.executable
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 BENCH_POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
 # --- processes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def reachable(url: str, default_port: int) -> bool:
-    parts = urlsplit(url)
-    try:
-        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2).close()
-        return True
-    except OSError:
-        return False
 
 
 def _proc_field(pid: int, name: str) -> str | None:
