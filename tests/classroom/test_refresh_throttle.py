@@ -17,6 +17,7 @@ async def test_a_refresh_within_the_interval_is_put_off_then_delivered(
     layer, analyzer, settings, monkeypatch, teacher, student
 ):
     settings.SESSION_REFRESH_S = 1
+    settings.TIMELINE_BUCKET_S = 10**9  # both snapshots in one bucket, whatever the clock says
     monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
     second = await sync_to_async(participant_join)(session=student.session, display_name="Noah")
     dashboard = await teacher_socket(teacher, student.session_id)
