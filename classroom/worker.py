@@ -50,8 +50,10 @@ def _analyzer(emotion_enabled: bool) -> Any:
         return FaceAnalyzer(model=None)
 
 
-def analyze(jpegs: list[bytes], emotion_enabled: bool) -> list[FrameAnalysis | InferenceError]:
-    return _analyzer(emotion_enabled).analyze_many(jpegs)
+def analyze(
+    jpegs: list[bytes], emotion_enabled: bool, participant_ids: list[int]
+) -> list[FrameAnalysis | InferenceError]:
+    return _analyzer(emotion_enabled).analyze_many(jpegs, participant_ids)
 
 
 def _on_engine_thread(function: Any, *args: Any) -> list[live.Outgoing]:

@@ -264,11 +264,13 @@ def reading_row(session_id: int, reading: core.Reading, quality: str) -> Reading
 
 
 def frames_process(
-    jobs: Sequence[dict[str, Any]], analyze: Callable[[list[bytes], bool], list[FrameAnalysis | InferenceError]]
+    jobs: Sequence[dict[str, Any]],
+    analyze: Callable[[list[bytes], bool, list[int]], list[FrameAnalysis | InferenceError]],
 ) -> list[Outgoing]:
     """Analyzes a batch of snapshots, stores their readings and returns every message they cause.
 
-    `analyze(jpegs, emotion_enabled)` is the batched FaceAnalyzer call. The readings and flags of a batch
+    `analyze(jpegs, emotion_enabled, participant_ids)` is the batched FaceAnalyzer call (the ids let it follow
+    each student's face from one snapshot to the next). The readings and flags of a batch
     are one transaction: if a write fails, nothing of the batch is stored and the error propagates (the
     worker may retry the batch whole). Only that part raises database errors.
     """
@@ -282,7 +284,9 @@ def frames_process(
             if job.get("jpeg") and session_conf[job["session_id"]].emotion_enabled is emotion
         ]
         if batch:
-            for i, result in zip(batch, analyze([jobs[i]["jpeg"] for i in batch], emotion), strict=True):
+            jpegs = [jobs[i]["jpeg"] for i in batch]
+            participants = [jobs[i]["participant_id"] for i in batch]
+            for i, result in zip(batch, analyze(jpegs, emotion, participants), strict=True):
                 analyses[i] = result
     out: list[Outgoing] = []
     accepted: list[tuple[dict[str, Any], core.Reading]] = []
