@@ -6,6 +6,8 @@ Two kinds of test frames, both made here (nothing downloaded):
 - real faces: FER-2013 images (48x48, from a folder/zip/csv the user points at) enlarged to webcam size and
   pasted onto a generated room with a margin around them, the way a face sits in a laptop webcam frame.
 A face counts as found when a detected box overlaps the true one (`box_overlap` > 0.4).
+
+`following_report` measures `FaceDetector.detect_near` on sequences of a participant drifting in their seat.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import cv2
 import numpy as np
 
 from inference.detect import DetectorSettings, FaceDetector, box_overlap
-from inference.synthetic import FrameOptions, synthetic_face_sample
+from inference.synthetic import FrameOptions, drifting_face_samples, synthetic_face_sample
 
 Box = tuple[int, int, int, int]
 
@@ -112,3 +114,80 @@ def detection_report(
     if fer_faces is not None and len(fer_faces):
         scores.append(score_frames(detector, fer_frames(fer_faces), f"FER-2013 faces in a room (n={len(fer_faces)})"))
     return scores
+
+
+FOLLOWING_CONDITIONS: dict[str, dict[str, float]] = {
+    "drifting (3% of the frame per snapshot)": {},
+    "drifting fast (6%)": {"drift": 0.06},
+    "dim (brightness 0.3)": {"brightness": 0.3},
+    "small face (35% of height)": {"face_scale": 0.35},
+    "large face (75%)": {"face_scale": 0.75},
+}
+
+
+@dataclass(frozen=True)
+class FollowingScore:
+    condition: str
+    frames: int  # frames after the first of each sequence, where the previous box is known
+    near_found: int  # the true face found by detect_near alone
+    found: int  # found by detect_near, or by detect after a near miss
+    near_ms: float  # detect_near per frame
+    followed_ms: float  # detect_near, plus detect after a miss, per frame
+    full_ms: float  # detect on every frame
+
+    @property
+    def near_recall(self) -> float:
+        return self.near_found / self.frames if self.frames else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.frames if self.frames else 0.0
+
+
+def score_following(
+    detector: FaceDetector, sequences: Iterable[list[tuple[np.ndarray, Box | None]]], condition: str
+) -> FollowingScore:
+    """Follow each sequence's face from frame to frame the way FaceAnalyzer does, and time it against detect."""
+    frames = near_found = found = 0
+    near_s = followed_s = full_s = 0.0
+    for sequence in sequences:
+        grays = [cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) for frame, _ in sequence]
+        first = detector.detect(grays[0])
+        previous = first[0].box if first else None
+        for gray, (_, truth) in zip(grays[1:], sequence[1:], strict=True):
+            start = time.perf_counter()
+            whole = detector.detect(gray)
+            full_s += time.perf_counter() - start
+            if previous is None or truth is None:
+                previous = whole[0].box if whole else None
+                continue
+            start = time.perf_counter()
+            near = detector.detect_near(gray, previous)
+            near_s += time.perf_counter() - start
+            followed = near or detector.detect(gray)
+            followed_s += time.perf_counter() - start
+            old = previous
+            chosen = max(near, key=lambda d: box_overlap(d.box, old)) if near else (followed[0] if followed else None)
+            frames += 1
+            near_found += bool(near) and box_overlap(chosen.box, truth) > 0.4  # type: ignore[union-attr]
+            found += chosen is not None and box_overlap(chosen.box, truth) > 0.4
+            previous = chosen.box if chosen else None
+    per_frame = 1000.0 / max(frames, 1)
+    return FollowingScore(
+        condition, frames, near_found, found, near_s * per_frame, followed_s * per_frame, full_s * per_frame
+    )
+
+
+def following_report(
+    settings: DetectorSettings | None = None, *, sequences: int = 30, steps: int = 8
+) -> list[FollowingScore]:
+    """detect_near's recall and cost per condition, on `sequences` drifting participants of `steps` frames."""
+    detector = FaceDetector(settings or DetectorSettings())
+    return [
+        score_following(
+            detector,
+            (drifting_face_samples(steps, seed=1000 * i + k, **options) for k in range(sequences)),  # type: ignore[arg-type]
+            name,
+        )
+        for i, (name, options) in enumerate(FOLLOWING_CONDITIONS.items())
+    ]

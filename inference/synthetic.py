@@ -202,3 +202,32 @@ def encode_jpeg(image: np.ndarray, *, quality: int = 85) -> bytes:
     if not ok:
         raise ValueError("OpenCV could not encode the image as JPEG")
     return buffer.tobytes()
+
+
+def drifting_face_samples(
+    steps: int,
+    *,
+    seed: int = 0,
+    drift: float = 0.03,
+    offset: tuple[float, float] = (0.0, 0.0),
+    face_scale: float = 0.55,
+    brightness: float = 1.0,
+) -> list[tuple[np.ndarray, Box | None]]:
+    """`steps` frames of one participant shifting in their seat, with each frame's true face box.
+
+    Same room and face throughout; between frames the face centre moves by about `drift` of the frame size
+    and its size changes by up to 7%, at random (seeded), staying in the frame. `offset` and `face_scale`
+    (as in `synthetic_face_sample`) are where it starts.
+    """
+    rng = np.random.default_rng(seed)
+    centre = np.array(offset, dtype=float)
+    frames = []
+    for _ in range(steps):
+        frames.append(
+            synthetic_face_sample(
+                seed=seed, offset=(float(centre[0]), float(centre[1])), face_scale=face_scale, brightness=brightness
+            )
+        )
+        centre = np.clip(centre + rng.normal(0.0, drift, 2), (-0.25, -0.15), (0.25, 0.15))
+        face_scale = float(np.clip(face_scale * rng.uniform(0.93, 1.07), 0.3, 0.85))
+    return frames

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         return _detection(args)
     from inference.analyzer import FaceAnalyzer
     from inference.model import SHIPPED_KERAS, KerasEmotionModel, load_emotion_model, shipped_model_path
-    from inference.synthetic import synthetic_face_jpeg
+    from inference.synthetic import drifting_face_samples, encode_jpeg, synthetic_face_jpeg
 
     tta = not args.no_tta
     with tempfile.TemporaryDirectory() as scratch:
@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         per_face = _median_ms(lambda: model.predict(one), repeats)
         per_face_batched = _median_ms(lambda: model.predict(batch), max(repeats // 8, 10)) / len(batch)
         per_frame = _median_ms(lambda: analyzer.analyze(jpeg), repeats)
+        per_frame_followed = _followed_ms(analyzer, [encode_jpeg(f) for f, _ in drifting_face_samples(40, seed=7)])
         keras_call = _median_ms(lambda: keras_model.model(direct_input, training=False), max(repeats // 4, 20))
         params = int(keras_model.model.count_params())
     result: dict[str, Any] = {
@@ -80,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
         "per_face_batched_ms": round(per_face_batched, 3),
         "per_frame_ms": round(per_frame, 3),
         "frames_per_s_one_core": round(1000.0 / per_frame, 1),
+        "per_frame_followed_ms": round(per_frame_followed, 3),
+        "followed_frames_per_s_one_core": round(1000.0 / per_frame_followed, 1),
         "keras_call_per_face_ms": round(keras_call, 3),
         "speedup_vs_keras_call": round(keras_call / per_face, 1),
         "tta": tta,
@@ -91,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         "runtime": "LiteRT" if str(serving_path).endswith(".tflite") else "tf.function",
         "frame": {"width": 320, "height": 240, "jpeg_bytes": len(jpeg), "faces_found": faces_found},
         "repeats": repeats,
-        "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus".strip(),
+        "machine": machine_description(),
     }
     if args.json:
         print(json.dumps(result))
@@ -99,6 +102,33 @@ def run(args: argparse.Namespace) -> int:
         for key, value in result.items():
             print(f"{key:>24}: {value}")
     return 0
+
+
+def machine_description() -> str:
+    """CPU model, core count and the vector extensions LiteRT's kernels can use (they change its speed 4x)."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+                break
+    except OSError:
+        pass
+    vector = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni") if f in flags]
+    return f"{model}, {os.cpu_count()} cpus" + (f", {' '.join(vector)}" if vector else "")
+
+
+def _followed_ms(analyzer: Any, jpegs: list[bytes]) -> float:
+    """Per-frame time of one participant's drifting snapshots, their face followed (whole-frame search included)."""
+    analyzer.analyze_many([jpegs[0]], ["warm-up"])
+    start = time.perf_counter()
+    for rounds in range(5):
+        for jpeg in jpegs:
+            analyzer.analyze_many([jpeg], [rounds])
+    return (time.perf_counter() - start) / (5 * len(jpegs)) * 1000.0
 
 
 def _median_ms(call: Callable[[], Any], repeats: int) -> float:
@@ -135,7 +165,7 @@ def _detection(args: argparse.Namespace) -> int:
     import cv2
 
     from inference.detect import DetectorSettings
-    from inference.detect_eval import detection_report
+    from inference.detect_eval import detection_report, following_report
 
     cv2.setNumThreads(args.threads)
     fer_faces = None
@@ -153,8 +183,14 @@ def _detection(args: argparse.Namespace) -> int:
              "false_alarms": s.false_alarms, "ms_per_frame": round(s.ms_per_frame, 2)}
             for s in scores
         ]  # fmt: skip
+    following = [
+        {"condition": f.condition, "frames": f.frames, "near_recall": round(f.near_recall, 3),
+         "recall": round(f.recall, 3), "near_ms": round(f.near_ms, 2), "followed_ms": round(f.followed_ms, 2),
+         "full_ms": round(f.full_ms, 2)}
+        for f in following_report()
+    ]  # fmt: skip
     if args.json:
-        print(json.dumps(results))
+        print(json.dumps({"detection": results, "following": following}))
         return 0
     conditions = [row["condition"] for row in next(iter(results.values()))]
     print("| condition | " + " | ".join(results) + " |")
@@ -170,4 +206,12 @@ def _detection(args: argparse.Namespace) -> int:
             )
             cells.append(f"{value}, {row['ms_per_frame']:.1f} ms")
         print(f"| {condition} | " + " | ".join(cells) + " |")
+    print("\nFollowing a drifting face (default settings; ms per frame):\n")
+    print("| condition | frames | found near | found (near, else whole) | near ms | followed ms | whole ms |")
+    print("|---|---|---|---|---|---|---|")
+    for f in following:
+        print(
+            f"| {f['condition']} | {f['frames']} | {f['near_recall']:.1%} | {f['recall']:.1%} | {f['near_ms']:.2f}"
+            f" | {f['followed_ms']:.2f} | {f['full_ms']:.2f} |"
+        )
     return 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from inference.detect import FaceDetector
-from inference.detect_eval import empty_frames, fer_frames, score_frames, synthetic_frames
+from inference.detect_eval import empty_frames, fer_frames, score_following, score_frames, synthetic_frames
+from inference.synthetic import drifting_face_samples
 
 
 def test_found_faces_misses_and_false_alarms_are_counted() -> None:
@@ -26,3 +27,28 @@ def test_fer_faces_are_pasted_at_their_true_box() -> None:
         assert frame.shape == (240, 320, 3) and w == h and 100 <= w <= 170
         pasted = frame[y : y + h, x : x + w, 0]
         assert abs(float(pasted.mean()) - float(face.mean())) < 3.0
+
+
+def test_following_counts_near_hits_and_whole_frame_rescues_separately() -> None:
+    drifting = drifting_face_samples(4, seed=70)
+    # The second sequence jumps across the frame after its first snapshot: found only by the whole-frame search.
+    jumping = [
+        synthetic_frames({"offset": (-0.25, 0.0), "face_scale": 0.4}, 1, seed=71)[0],
+        synthetic_frames({"offset": (0.25, 0.0), "face_scale": 0.4}, 1, seed=71)[0],
+    ]
+    score = score_following(FaceDetector(), [drifting, jumping], "mixed")
+    assert score.frames == 4  # every frame but each sequence's first
+    assert (score.near_found, score.found) == (3, 4)
+    assert score.near_recall == 0.75 and score.recall == 1.0
+    assert 0 < score.near_ms <= score.followed_ms
+
+
+def test_a_drifting_participant_stays_in_the_frame_and_keeps_their_room() -> None:
+    frames = drifting_face_samples(30, seed=72, drift=0.1)
+    boxes = [box for _, box in frames]
+    assert all(box is not None for box in boxes)
+    assert len(set(boxes)) > 20  # it does move
+    for x, y, w, h in boxes:  # type: ignore[misc]
+        assert -0.3 * w < x and x + w < 320 + 0.3 * w and -0.3 * h < y and y + h < 240 + 0.3 * h
+    corner = [frame[:8, :8].astype(int).mean() for frame, _ in frames[:3]]
+    assert max(corner) - min(corner) < 15  # same room behind
