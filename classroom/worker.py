@@ -43,7 +43,9 @@ def _analyzer(emotion_enabled: bool) -> Any:
         from inference.model import load_emotion_model
 
         return FaceAnalyzer(
-            model=load_emotion_model(settings.EMOTION_MODEL_PATH or None, threads=settings.INFERENCE_THREADS)
+            model=load_emotion_model(
+                settings.EMOTION_MODEL_PATH or None, tta=settings.EMOTION_TTA, threads=settings.INFERENCE_THREADS
+            )
         )
     except InferenceError:
         log.exception("The emotion model could not be loaded: analyzing presence and quality only")

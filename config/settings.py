@@ -134,6 +134,10 @@ INFERENCE_IN_PROCESS = envbool("INFERENCE_IN_PROCESS", "false" if REDIS_URL else
 INFERENCE_MAX_BATCH = envint("INFERENCE_MAX_BATCH", "32")
 INFERENCE_THREADS = envint("INFERENCE_THREADS", "1")
 EMOTION_MODEL_PATH = os.environ.get("EMOTION_MODEL_PATH", "")  # empty: the model shipped in inference/weights
+# Mirror test-time augmentation: each face is classified with its mirror image too. It gains 0.6 points of
+# single-image accuracy (inference/MODEL.md) for twice the model's cost per face; live readings are smoothed
+# over several snapshots anyway, so the live worker leaves it off unless asked.
+EMOTION_TTA = envbool("EMOTION_TTA", "false")
 # Emotion inference: "on" (every session infers emotions), "off" (never; presence, attention
 # and student voice only) or "per-session" (the teacher chooses; new sessions default to on).
 EMOTION_INFERENCE = os.environ.get("EMOTION_INFERENCE", "per-session")

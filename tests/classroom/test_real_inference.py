@@ -79,3 +79,25 @@ async def test_an_emotion_off_session_never_runs_the_emotion_model(layer, real_m
     assert sessions[True] != []  # the same frame in an emotion-on session did run it
     off_reading = await sync_to_async(Reading.objects.get)(session__emotion_enabled=False)
     assert off_reading.face is True and off_reading.probabilities is None
+
+
+@pytest.mark.parametrize(("tta", "batch"), [(False, [1]), (True, [2])])
+def test_the_worker_classifies_the_mirror_image_too_only_when_configured(
+    settings, monkeypatch, tiny_models: tuple[Path, Path], tta: bool, batch: list[int]
+):
+    from inference.model import LiteRTEmotionModel
+
+    runs: list[int] = []
+    original_run = LiteRTEmotionModel._run
+    monkeypatch.setattr(
+        LiteRTEmotionModel, "_run", lambda self, faces: runs.append(len(faces)) or original_run(self, faces)
+    )
+    settings.EMOTION_MODEL_PATH = str(tiny_models[1])
+    settings.EMOTION_TTA = tta
+    worker._analyzer.cache_clear()
+    try:
+        [analysis] = worker.analyze([synthetic_face_jpeg(seed=8)], True, [1])
+    finally:
+        worker._analyzer.cache_clear()
+    assert analysis.faces[0].probabilities is not None  # type: ignore[union-attr]
+    assert runs == batch
