@@ -18,6 +18,7 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from classroom import protocol, selectors, services
+from classroom.dispatch import DirectDispatch
 from classroom.groups import participant_group, students_group, teachers_group
 from classroom.protocol import ProtocolError
 from classroom.tokens import InvalidToken, participant_claim
@@ -42,7 +43,7 @@ lost_messages: Counter[str] = Counter()
 RATE_SLACK = 0.75
 
 
-class PulseConsumer(AsyncWebsocketConsumer):
+class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
     """What both live sockets share: JSON in and out, errors as messages, never tracebacks."""
 
     async def send_json(self, message: dict[str, Any]) -> None:

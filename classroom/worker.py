@@ -21,6 +21,7 @@ from channels.worker import Worker
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections
 
+from classroom.dispatch import DirectDispatch
 from engagement import live
 from inference import FrameAnalysis, InferenceError
 
@@ -37,19 +38,17 @@ LAYER_RETRY_MAX_S = 5.0
 def _analyzer(emotion_enabled: bool) -> Any:
     from inference import FaceAnalyzer
 
-    if not emotion_enabled:
-        return FaceAnalyzer(model=None)
-    try:
-        from inference.model import load_emotion_model
+    model = None
+    if emotion_enabled:
+        try:
+            from inference.model import load_emotion_model
 
-        return FaceAnalyzer(
-            model=load_emotion_model(
+            model = load_emotion_model(
                 settings.EMOTION_MODEL_PATH or None, tta=settings.EMOTION_TTA, threads=settings.INFERENCE_THREADS
             )
-        )
-    except InferenceError:
-        log.exception("The emotion model could not be loaded: analyzing presence and quality only")
-        return FaceAnalyzer(model=None)
+        except InferenceError:
+            log.exception("The emotion model could not be loaded: analyzing presence and quality only")
+    return FaceAnalyzer(model=model, opencv_threads=settings.INFERENCE_THREADS)
 
 
 def analyze(
@@ -182,7 +181,7 @@ class ResilientWorker(Worker):
             await queue.put(message)
 
 
-class InferenceWorker(AsyncConsumer):
+class InferenceWorker(DirectDispatch, AsyncConsumer):
     async def frame_analyze(self, message: dict[str, Any]) -> None:
         engine().enqueue(message)
         engine().ensure_flusher(self.channel_layer)

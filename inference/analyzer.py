@@ -34,6 +34,10 @@ class FaceAnalyzer:
     a whole-frame search). Such a frame reports that one face. The whole frame is searched again when the
     face is not found near its old place, and every `rescan_every`-th frame of a stream anyway, so a face
     that appears elsewhere is picked up. The last `max_streams` streams are remembered.
+
+    `opencv_threads` sets OpenCV's thread pool, which is process-wide (None leaves it alone: one thread per
+    core). A worker process that already keeps every core busy wastes CPU splitting each frame's detection
+    across threads; give it 1.
     """
 
     def __init__(
@@ -44,7 +48,10 @@ class FaceAnalyzer:
         max_faces: int = 4,
         rescan_every: int = 10,
         max_streams: int = 10_000,
+        opencv_threads: int | None = None,
     ) -> None:
+        if opencv_threads is not None:
+            cv2.setNumThreads(opencv_threads)
         self._model = model
         self.detector = detector or FaceDetector(DetectorSettings())
         self.max_faces = max_faces

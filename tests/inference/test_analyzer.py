@@ -138,3 +138,14 @@ def test_a_face_at_the_edge_is_cropped_with_the_edge_repeated() -> None:
 def test_square_box_keeps_the_centre_and_takes_the_longer_side() -> None:
     assert square_box((10, 20, 40, 60), margin=0.0) == (0, 20, 60, 60)
     assert square_box((0, 0, 100, 100), margin=0.1) == (-10, -10, 120, 120)
+
+
+def test_opencv_threads_are_set_only_when_asked() -> None:
+    before = cv2.getNumThreads()
+    try:
+        FaceAnalyzer(model=None)
+        assert cv2.getNumThreads() == before
+        FaceAnalyzer(model=None, opencv_threads=1)
+        assert cv2.getNumThreads() == 1
+    finally:
+        cv2.setNumThreads(before)
