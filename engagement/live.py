@@ -79,16 +79,16 @@ def students_locked(participant_ids: Iterable[int]) -> Iterator[None]:
     record is better than a stalled worker.
     """
     token = secrets.token_hex(8)
+    keys = [f"pulse:lock:student:{pid}" for pid in sorted(set(participant_ids))]
     held: list[str] = []
     deadline = time.monotonic() + STUDENT_LOCK_WAIT_S
     try:
-        for pid in sorted(set(participant_ids)):
-            key = f"pulse:lock:student:{pid}"
+        if hasattr(cache, "add_in_order"):  # the Redis cache: the uncontended case in one round trip
+            held = keys[: cache.add_in_order(keys, token, timeout=STUDENT_LOCK_TTL_S)]
+        for key in keys[len(held) :]:
             while not cache.add(key, token, timeout=STUDENT_LOCK_TTL_S):
                 if time.monotonic() > deadline:
-                    log.warning(
-                        "student %s is locked by another worker for over %.0f s; going on", pid, STUDENT_LOCK_WAIT_S
-                    )
+                    log.warning("%s is held by another worker for over %.0f s; going on", key, STUDENT_LOCK_WAIT_S)
                     break
                 time.sleep(0.002)
             else:

@@ -85,7 +85,7 @@ def layer(request, settings) -> str:
             }
         }
         settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
+            "default": {"BACKEND": "config.cache.ReusingRedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
         }
     channel_layers.backends.clear()
     yield request.param

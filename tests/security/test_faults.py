@@ -84,7 +84,7 @@ def private_redis(settings) -> Iterator[PrivateRedis]:
     }
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ReusingRedisCache",
             "LOCATION": server.url,
             "KEY_PREFIX": prefix,
         }
