@@ -349,6 +349,7 @@ class TeacherConsumer(PulseConsumer):
         await self.send_json(event)
 
     student_update = forward
+    students_update = forward
     timeline_point = forward
     flag_raised = forward
     flag_cleared = forward

@@ -5,7 +5,8 @@ Used by `manage.py simulate_class`, `manage.py demo` and `manage.py bench_load`.
 stdlib HTTP client (in threads, one cookie jar per browser, never through a proxy) and the
 `websockets` client; nothing here needs Django except the optional `token_lookup` a caller passes.
 
-How a teacher's `student.update` is matched to a sent frame (`LatencyBook`):
+How a teacher's tile (in `student.update` or in a batch's `students.update`) is matched to a sent frame
+(`LatencyBook`):
 - Every frame is remembered per student with its send time (monotonic and wall clock).
 - A tile's `last_seen` is the server's receive time of the reading it shows (epoch seconds, same clock
   on loopback). A tile whose `last_seen` is newer than that student's last matched one belongs to the
@@ -564,11 +565,13 @@ class SimulatedClass:
             self.teacher_messages[kind] += 1
             if kind == "snapshot":
                 self._teacher_ready.set()
-            elif kind == "student.update":
-                tile = message.get("student") or {}
-                self.book.update_received(tile, mono=arrived)
-                if isinstance(tile.get("id"), int):
-                    self.teacher_tiles[tile["id"]] = tile
+            elif kind in ("student.update", "students.update"):
+                batch = kind == "students.update"
+                tiles = (message.get("students") or []) if batch else [message.get("student") or {}]
+                for tile in tiles:
+                    self.book.update_received(tile, mono=arrived)
+                    if isinstance(tile.get("id"), int):
+                        self.teacher_tiles[tile["id"]] = tile
             elif kind == "error":
                 log.warning("teacher socket error: %s", message)
                 self.error("teacher_" + message.get("code", "error"))

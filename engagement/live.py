@@ -309,7 +309,7 @@ def _readings_store(
     out: list[Outgoing] = []
     records = records_load([job["participant_id"] for job, _ in accepted])
     rows = []
-    touched_sessions: set[int] = set()
+    tiles: dict[int, list[dict[str, Any]]] = {}  # per session: one dashboard message for the whole batch
     with transaction.atomic():
         # A student who left (and maybe had their data deleted) while their last snapshot waited is not recorded.
         names = _present_locked({job["participant_id"] for job, _ in accepted})
@@ -326,12 +326,7 @@ def _readings_store(
             rows.append(reading_row(session_id, reading, quality))
             out += flag_events_apply(session_id, record, events)
             snapshot = job["jpeg"] if conf.show_snapshots and job.get("jpeg") else None
-            out.append(
-                Outgoing(
-                    teachers_group(session_id),
-                    {"type": "student.update", "student": tile(record, state=state, snapshot=snapshot)},
-                )
-            )
+            tiles.setdefault(session_id, []).append(tile(record, state=state, snapshot=snapshot))
             if record.get("quality") != quality or quality != "ok":
                 out.append(
                     Outgoing(
@@ -341,10 +336,10 @@ def _readings_store(
                     )
                 )
             record["quality"] = quality
-            touched_sessions.add(session_id)
         Reading.objects.bulk_create(rows)
     records_save({pid: record for pid, record in records.items() if pid in names})
-    for session_id in touched_sessions:
+    for session_id, session_tiles in tiles.items():
+        out.append(Outgoing(teachers_group(session_id), {"type": "students.update", "students": session_tiles}))
         times = [r.t for j, r in accepted if j["session_id"] == session_id]
         out += refresh_or_defer(
             session_id, since=min(times), now=max(times), sensitivity=session_conf[session_id].sensitivity

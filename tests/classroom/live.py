@@ -30,15 +30,26 @@ async def teacher_socket(user: Any, session_id: int) -> WebsocketCommunicator:
 async def receive_until(
     communicator: WebsocketCommunicator, message_type: str, *, timeout: float = 5.0, where=None
 ) -> dict:
-    """Reads JSON messages until one of `message_type` (matching `where`, if given) arrives."""
+    """Reads JSON messages until one of `message_type` (matching `where`, if given) arrives.
+
+    A batch's `students.update` is read as one `student.update` per tile, so a test waiting for a student's
+    tile doesn't care whether it came alone or with its batch.
+    """
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         remaining = deadline - asyncio.get_running_loop().time()
         if remaining <= 0:
             raise AssertionError(f"no {message_type!r} message within {timeout} s")
         message = await communicator.receive_json_from(timeout=remaining)
-        if message.get("type") == message_type and (where is None or where(message)):
-            return message
+        for one in per_tile(message) if message_type == "student.update" else [message]:
+            if one.get("type") == message_type and (where is None or where(one)):
+                return one
+
+
+def per_tile(message: dict) -> list[dict]:
+    if message.get("type") != "students.update":
+        return [message]
+    return [{"type": "student.update", "student": tile} for tile in message["students"]]
 
 
 async def closed_with(communicator: WebsocketCommunicator, *, timeout: float = 2.0) -> int:

@@ -66,6 +66,11 @@ const handlers = {
     renderFlagList();
     renderStats();
   },
+  "students.update"(msg) {
+    for (const tile of msg.students || []) upsertStudent(tile);
+    renderFlagList();
+    renderStats();
+  },
   "timeline.point"(msg) {
     timeline.addPoint(msg.point);
     if (!state.latestPoint || msg.point.t >= state.latestPoint.t) state.latestPoint = msg.point;
