@@ -157,19 +157,22 @@ class FramePool:
 
     @classmethod
     def synthetic(cls, *, looks: int, seed: int = 0, hold: int = 1, dim_share: float = 0.0) -> FramePool:
-        """Drawn faces (inference.synthetic): `looks` people, each in every expression; some dimly lit."""
-        from inference.synthetic import EXPRESSIONS, synthetic_face_jpeg
+        """Drawn faces (inference.synthetic): `looks` people, some dimly lit, each shifting a little in their
+        seat from one snapshot to the next and going through every expression twice.
+
+        Each look's frames play forwards then backwards, so its face never jumps when the loop restarts.
+        """
+        from inference.synthetic import EXPRESSIONS, drifting_face_samples, encode_jpeg
 
         rng = random.Random(seed)
         pool = []
         for look in range(looks):
             brightness = 0.22 if rng.random() < dim_share else rng.uniform(0.85, 1.1)
-            pool.append(
-                [
-                    synthetic_face_jpeg(seed=seed * 1000 + look, expression=e, brightness=brightness, quality=80)
-                    for e in EXPRESSIONS
-                ]
+            drifting = drifting_face_samples(
+                2 * len(EXPRESSIONS), seed=seed * 1000 + look, brightness=brightness, expressions=EXPRESSIONS
             )
+            frames = [encode_jpeg(frame, quality=80) for frame, _ in drifting]
+            pool.append(frames + frames[-2:0:-1])
         return cls(pool, hold=hold)
 
     @classmethod

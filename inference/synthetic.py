@@ -7,6 +7,7 @@ them across seeds, scales, small rotations and lighting. Every frame is a pure f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, TypedDict, Unpack
 
 import cv2
@@ -212,20 +213,25 @@ def drifting_face_samples(
     offset: tuple[float, float] = (0.0, 0.0),
     face_scale: float = 0.55,
     brightness: float = 1.0,
+    expressions: Sequence[Expression] = ("neutral",),
 ) -> list[tuple[np.ndarray, Box | None]]:
     """`steps` frames of one participant shifting in their seat, with each frame's true face box.
 
     Same room and face throughout; between frames the face centre moves by about `drift` of the frame size
     and its size changes by up to 7%, at random (seeded), staying in the frame. `offset` and `face_scale`
-    (as in `synthetic_face_sample`) are where it starts.
+    (as in `synthetic_face_sample`) are where it starts; the face takes `expressions` in turn.
     """
     rng = np.random.default_rng(seed)
     centre = np.array(offset, dtype=float)
-    frames = []
+    frames: list[tuple[np.ndarray, Box | None]] = []
     for _ in range(steps):
         frames.append(
             synthetic_face_sample(
-                seed=seed, offset=(float(centre[0]), float(centre[1])), face_scale=face_scale, brightness=brightness
+                seed=seed,
+                offset=(float(centre[0]), float(centre[1])),
+                face_scale=face_scale,
+                brightness=brightness,
+                expression=expressions[len(frames) % len(expressions)],
             )
         )
         centre = np.clip(centre + rng.normal(0.0, drift, 2), (-0.25, -0.15), (0.25, 0.15))

@@ -65,3 +65,18 @@ def test_the_frame_pool_gives_each_student_a_look_and_cycles_its_expressions() -
     assert [pool.frame(0, seq) for seq in range(5)] == [b"a0", b"a0", b"a1", b"a1", b"a0"]
     assert [pool.frame(1, seq) for seq in range(3)] == [b"b1", b"b1", b"b0"]
     assert pool.frame(2, 0) == b"a0"
+
+
+def test_synthetic_looks_drift_and_loop_without_a_jump() -> None:
+    import cv2
+    import numpy as np
+
+    from inference.detect import FaceDetector, box_overlap
+
+    frames = FramePool.synthetic(looks=1, seed=3).looks[0]
+    assert len(frames) == 18 and frames[1] == frames[-1]  # 10 frames forwards, then back to the first
+    detector = FaceDetector()
+    boxes = [detector.detect(cv2.imdecode(np.frombuffer(f, np.uint8), cv2.IMREAD_GRAYSCALE))[0].box for f in frames]
+    assert len(set(boxes)) > 5  # the face moves
+    for before, after in zip(boxes, boxes[1:] + boxes[:1], strict=True):
+        assert box_overlap(before, after) > 0.3  # ... but never jumps, the loop's end included
