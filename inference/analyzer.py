@@ -32,8 +32,9 @@ class FaceAnalyzer:
     Following a face: given a stream key per snapshot (a participant), the analyzer remembers where that
     stream's face was and first looks only near it (`FaceDetector.detect_near`, about a fifth of the cost of
     a whole-frame search). Such a frame reports that one face. The whole frame is searched again when the
-    face is not found near its old place, and every `rescan_every`-th frame of a stream anyway, so a face
-    that appears elsewhere is picked up. The last `max_streams` streams are remembered.
+    face is not found near its old place, and every `rescan_every`-th frame of a stream anyway (every 40 s
+    at one snapshot per 2 s), so a face that appears elsewhere is picked up. The last `max_streams` streams
+    are remembered.
 
     `opencv_threads` sets OpenCV's thread pool, which is process-wide (None leaves it alone: one thread per
     core). A worker process that already keeps every core busy wastes CPU splitting each frame's detection
@@ -46,7 +47,7 @@ class FaceAnalyzer:
         *,
         detector: FaceDetector | None = None,
         max_faces: int = 4,
-        rescan_every: int = 10,
+        rescan_every: int = 20,
         max_streams: int = 10_000,
         opencv_threads: int | None = None,
     ) -> None:

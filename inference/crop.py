@@ -45,7 +45,9 @@ def face_crop(gray: np.ndarray, box: Box, *, margin: float = CROP_MARGIN, size: 
 
 def sharpness(gray: np.ndarray) -> float:
     """Variance of the Laplacian: high for a crisp image, low (under ~50 at 48x48) for a blurred one."""
-    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
+    # A uint8 image's 3x3 Laplacian fits in int16 exactly; OpenCV's meanStdDev is 2-3x faster than numpy's var.
+    _mean, std = cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))
+    return float(std[0, 0]) ** 2
 
 
 def face_quality(crop: np.ndarray, box: Box) -> FaceQuality:
