@@ -18,12 +18,12 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py ensure_demo_teacher
+	$(PY) manage.py ensure_demo_teacher --port $(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py ensure_demo_teacher
+	$(PY) manage.py ensure_demo_teacher --port $(PORT)
 	$(PY) manage.py demo --host $(HOST) --port $(PORT)
 
 lint: install
