@@ -310,6 +310,7 @@ def _readings_store(
     records = records_load([job["participant_id"] for job, _ in accepted])
     rows = []
     tiles: dict[int, list[dict[str, Any]]] = {}  # per session: one dashboard message for the whole batch
+    times: dict[int, list[float]] = {}  # per session: the readings' times, for its timeline refresh
     with transaction.atomic():
         # A student who left (and maybe had their data deleted) while their last snapshot waited is not recorded.
         names = _present_locked({job["participant_id"] for job, _ in accepted})
@@ -327,6 +328,7 @@ def _readings_store(
             out += flag_events_apply(session_id, record, events)
             snapshot = job["jpeg"] if conf.show_snapshots and job.get("jpeg") else None
             tiles.setdefault(session_id, []).append(tile(record, state=state, snapshot=snapshot))
+            times.setdefault(session_id, []).append(reading.t)
             if record.get("quality") != quality or quality != "ok":
                 out.append(
                     Outgoing(
@@ -340,10 +342,8 @@ def _readings_store(
     records_save({pid: record for pid, record in records.items() if pid in names})
     for session_id, session_tiles in tiles.items():
         out.append(Outgoing(teachers_group(session_id), {"type": "students.update", "students": session_tiles}))
-        times = [r.t for j, r in accepted if j["session_id"] == session_id]
-        out += refresh_or_defer(
-            session_id, since=min(times), now=max(times), sensitivity=session_conf[session_id].sensitivity
-        )
+        since, now = min(times[session_id]), max(times[session_id])
+        out += refresh_or_defer(session_id, since=since, now=now, sensitivity=session_conf[session_id].sensitivity)
     return out
 
 

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from inference.crop import face_crop, face_quality, sharpness
-from inference.detect import Box, Detection, DetectorSettings, FaceDetector, box_overlap
+from inference.detect import Box, Detection, DetectorSettings, FaceDetector
 from inference.model import EmotionModel, load_emotion_model
 from inference.types import EMOTIONS, FaceReading, FrameAnalysis, InferenceError
 
@@ -131,9 +131,8 @@ class FaceAnalyzer:
         followed = self._followed.pop(stream, None) if stream is not None else None
         if followed is not None and followed[1] < self.rescan_every:
             old_box, since_scan = followed
-            near = self.detector.detect_near(gray, old_box)
-            if near:
-                face = max(near, key=lambda d: box_overlap(d.box, old_box))
+            face = self.detector.follow(gray, old_box)
+            if face is not None:
                 self._follow(stream, face.box, since_scan + 1)
                 return [face]
         found = participant_first(self.detector.detect(gray), gray.shape)[: self.max_faces]

@@ -160,6 +160,14 @@ class FaceDetector:
         moved = [Detection((d.box[0] + left, d.box[1] + top, d.box[2], d.box[3]), d.score, d.source) for d in found]
         return non_max_suppression(moved, threshold=s.overlap_threshold)
 
+    def follow(self, gray: np.ndarray, box: Box) -> Detection | None:
+        """The face of `box`'s participant in this frame: of the faces near it, the one overlapping it most.
+
+        None when `detect_near` finds nothing; the caller then searches the whole frame.
+        """
+        near = self.detect_near(gray, box)
+        return max(near, key=lambda d: box_overlap(d.box, box)) if near else None
+
     def _contrasted(self, image: np.ndarray) -> np.ndarray:
         if self.settings.contrast == "equalize":
             return cv2.equalizeHist(image)
