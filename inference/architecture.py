@@ -41,7 +41,7 @@ def build_classifier(widths: tuple[int, ...] = DEFAULT_WIDTHS, dropout: float = 
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     x = layers.Dense(len(EMOTIONS), name="logits")(x)
-    # float32 softmax even under a mixed-precision policy (GPU runs), so probabilities stay exact.
+    # float32 softmax even under a mixed-precision policy, so probabilities stay exact.
     outputs = layers.Activation("softmax", dtype="float32", name="emotion")(x)
     return keras.Model(inputs, outputs, name="emotion_net")
 
@@ -161,12 +161,16 @@ class RandomErase(layers.Layer):
 
 
 def build_augmenter(seed: int | None = None) -> keras.Sequential:
-    """Random flip, small rotation/scale/shift and erasing; active only when called with training=True."""
+    """Random flip, small rotation/scale/shift and erasing; active only when called with training=True.
+
+    Always float32, whatever the global precision policy: the warp samples 0-255 gray levels that bfloat16's
+    8-bit mantissa would round, and RandomErase fails under a bfloat16 policy.
+    """
     return keras.Sequential(
         [
             keras.Input((INPUT_SIZE, INPUT_SIZE, 1)),
-            RandomAffine(rotation_deg=10.0, scale=0.1, shift=0.1, seed=seed, name="affine"),
-            RandomErase(rate=0.5, seed=None if seed is None else seed + 1, name="erase"),
+            RandomAffine(rotation_deg=10.0, scale=0.1, shift=0.1, seed=seed, name="affine", dtype="float32"),
+            RandomErase(rate=0.5, seed=None if seed is None else seed + 1, name="erase", dtype="float32"),
         ],
         name="augment",
     )

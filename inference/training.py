@@ -23,6 +23,7 @@ import numpy as np
 
 from inference.data import class_counts
 from inference.evaluation import confusion_matrix, macro_f1
+from inference.machine import machine_description, precision_resolve
 from inference.types import EMOTIONS, InferenceError
 
 LOG_NAME = "log.json"
@@ -43,12 +44,16 @@ class TrainConfig:
     widths: tuple[int, ...] = (32, 64, 128, 256)
     dropout: float = 0.4
     seed: int = 1
-    mixed_precision: bool = False
+    precision: str = "float32"  # float32, bfloat16 or float16 (resolved from --precision auto before training)
+    ema: float = 0.0  # momentum of an exponential moving average of the weights, scored beside them; 0 = off
     data: str = ""
     val: str = ""
     # Set when a resumed run changed --epochs: [step, learning rate] the cosine restarts from, down to 0 at the end.
     replanned_from: list[float] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+_POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 
 
 def class_weights(labels: np.ndarray, *, power: float) -> dict[int, float]:
@@ -98,40 +103,52 @@ def train(
         config = _config_for_resume(
             saved["config"], history=history, epochs=resume_epochs, data_size=len(train_data[1])
         )
-    if config.mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_float16")
+    config.precision = precision_resolve(config.precision)
     keras.utils.set_random_seed(config.seed + len(history))
 
     x_train, y_train = train_data
     x_val, y_val = val_data
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
-    model, classifier = _build(config, steps_per_epoch=steps_per_epoch)
-    if resume:
-        _restore(model, out / LAST_NAME)
-
-    weights = class_weights(y_train, power=config.class_weight_power)
-    recorder = _EpochRecorder(
-        out=out, model=model, classifier=classifier, val=(x_val, y_val), config=config, history=history
-    )
-    if len(history) < config.epochs:
-        model.fit(
-            as_model_input(x_train),
-            keras.utils.to_categorical(y_train, len(EMOTIONS)),
-            batch_size=config.batch_size,
-            epochs=min(config.epochs, stop_after or config.epochs),
-            initial_epoch=len(history),
-            class_weight=weights,
-            shuffle=True,
-            callbacks=[recorder],
-            verbose=verbose,
-        )
+    # Scored and saved in float32 whatever the training precision: the shipped model is what gets measured.
+    scorer = _classifier(config)
+    previous_policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(_POLICIES[config.precision])
+    try:
+        model, classifier = _build(config, steps_per_epoch=steps_per_epoch)
+        if resume:
+            _restore(model, out / LAST_NAME)
+        weights = class_weights(y_train, power=config.class_weight_power)
+        recorder = _EpochRecorder(
+            out=out, model=model, classifier=classifier, scorer=scorer, val=(x_val, y_val), config=config,
+            history=history,
+        )  # fmt: skip
+        if len(history) < config.epochs:
+            model.fit(
+                as_model_input(x_train),
+                keras.utils.to_categorical(y_train, len(EMOTIONS)),
+                batch_size=config.batch_size,
+                epochs=min(config.epochs, stop_after or config.epochs),
+                initial_epoch=len(history),
+                class_weight=weights,
+                shuffle=True,
+                callbacks=[_SpeedProbe(precision=config.precision), recorder],
+                verbose=verbose,
+            )
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
     return recorder.log()
 
 
-def _build(config: TrainConfig, *, steps_per_epoch: int) -> tuple[Any, Any]:
-    from inference.architecture import build_augmenter, build_classifier
+def _classifier(config: TrainConfig) -> Any:
+    from inference.architecture import build_classifier
 
-    classifier = build_classifier(tuple(config.widths), dropout=config.dropout)
+    return build_classifier(tuple(config.widths), dropout=config.dropout)
+
+
+def _build(config: TrainConfig, *, steps_per_epoch: int) -> tuple[Any, Any]:
+    from inference.architecture import build_augmenter
+
+    classifier = _classifier(config)
     inputs = keras.Input(classifier.input_shape[1:], name="face")
     model = keras.Model(inputs, classifier(build_augmenter(seed=config.seed)(inputs)), name="trainer")
     total = config.epochs * steps_per_epoch
@@ -146,7 +163,12 @@ def _build(config: TrainConfig, *, steps_per_epoch: int) -> tuple[Any, Any]:
     if config.replanned_from is not None:
         start_step, start_lr = config.replanned_from
         schedule = CosineFrom(start_step=int(start_step), start_lr=start_lr, end_step=total)
-    optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay)
+    optimizer = keras.optimizers.AdamW(
+        learning_rate=schedule,
+        weight_decay=config.weight_decay,
+        use_ema=config.ema > 0,
+        ema_momentum=config.ema or 0.99,
+    )
     # No decay on BatchNorm scales/offsets or the output bias: shrinking them only fights normalization.
     optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
     model.compile(
@@ -173,6 +195,8 @@ def _config_for_resume(
 ) -> TrainConfig:
     saved = dict(saved)
     saved["widths"] = tuple(saved["widths"])
+    if "mixed_precision" in saved:  # logs written before --precision
+        saved["precision"] = "float16" if saved.pop("mixed_precision") else "float32"
     config = TrainConfig(**saved)
     if epochs is None or epochs == config.epochs:
         return config
@@ -218,6 +242,10 @@ def _plot(history: list[dict[str, Any]], path: Path) -> None:
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
     ax_acc.plot(epochs, [h["accuracy"] for h in history], label="train (augmented)")
     ax_acc.plot(epochs, [h["val_accuracy"] for h in history], label="validation accuracy")
+    if any("val_accuracy_ema" in h for h in history):
+        for name in ("raw", "ema"):
+            values = [h.get(f"val_accuracy_{name}", math.nan) for h in history]
+            ax_acc.plot(epochs, values, label=f"validation accuracy ({name} weights)", linestyle=":")
     ax_acc.plot(epochs, [h["val_macro_f1"] for h in history], label="validation macro-F1", linestyle="--")
     ax_acc.set(xlabel="epoch", title="accuracy")
     for ax in (ax_loss, ax_acc):
@@ -228,8 +256,35 @@ def _plot(history: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+class _SpeedProbe(keras.callbacks.Callback):
+    """Print the measured training speed once, over the first steps of a run (after the first, which compiles)."""
+
+    FIRST, LAST = 2, 21
+
+    def __init__(self, *, precision: str) -> None:
+        super().__init__()
+        self.precision = precision
+        self.begun = 0.0
+        self.done = False
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if batch == self.FIRST and not self.done:
+            self.begun = time.monotonic()
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if batch == self.LAST and not self.done:
+            self.done = True
+            per_step = (time.monotonic() - self.begun) / (self.LAST - self.FIRST + 1)
+            print(
+                f"\nspeed: {1 / per_step:.2f} steps/s ({per_step * 1000:.0f} ms per step), {self.precision} compute "
+                f"on {machine_description()}",
+                flush=True,
+            )
+
+
 class _EpochRecorder(keras.callbacks.Callback):
-    """After each epoch: score the validation set, log, plot, save last.keras and (if best) best.keras."""
+    """After each epoch: score the validation set in float32 (and the weights' moving average, when kept), log,
+    plot, save last.keras and, if this epoch's better weights beat every earlier epoch, best.keras."""
 
     def __init__(
         self,
@@ -237,6 +292,7 @@ class _EpochRecorder(keras.callbacks.Callback):
         out: Path,
         model: Any,
         classifier: Any,
+        scorer: Any,
         val: tuple[np.ndarray, np.ndarray],
         config: TrainConfig,
         history: list[dict[str, Any]],
@@ -245,6 +301,7 @@ class _EpochRecorder(keras.callbacks.Callback):
         self.out = out
         self.trainer = model
         self.classifier = classifier
+        self.scorer = scorer
         self.x_val = as_model_input(val[0])
         self.y_val = val[1]
         self.config = config
@@ -257,31 +314,46 @@ class _EpochRecorder(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         train_seconds = time.monotonic() - self.started
-        probs = np.asarray(self.classifier.predict(self.x_val, batch_size=512, verbose=0), dtype=np.float64)
-        predictions = probs.argmax(axis=1)
-        confusion = confusion_matrix(self.y_val, predictions)
-        picked = np.clip(probs[np.arange(len(self.y_val)), self.y_val], 1e-7, 1.0)
-        record = {
+        candidates = {"raw": [np.asarray(w) for w in self.classifier.weights]}
+        if self.config.ema > 0:
+            candidates["ema"] = _moving_average_weights(self.trainer.optimizer, self.classifier)
+        scores = {name: self._score(weights) for name, weights in candidates.items()}
+        chosen = max(scores, key=lambda name: scores[name]["val_accuracy"])
+        record: dict[str, Any] = {
             "epoch": epoch + 1,
             "loss": float(logs.get("loss", math.nan)),
             "accuracy": float(logs.get("accuracy", math.nan)),
-            "val_loss": float(-np.log(picked).mean()),
-            "val_accuracy": float((predictions == self.y_val).mean()),
-            "val_macro_f1": macro_f1(confusion),
+            **scores[chosen],
+            "weights": chosen,
             "lr": float(np.asarray(self.trainer.optimizer.learning_rate)),
             "seconds": round(train_seconds, 1),
         }
+        if len(scores) > 1:
+            record.update({f"val_accuracy_{name}": score["val_accuracy"] for name, score in scores.items()})
         best_before = max((h["val_accuracy"] for h in self.history), default=-1.0)
         self.history.append(record)
         if record["val_accuracy"] > best_before:
-            self.classifier.save(self.out / BEST_NAME)
+            self.scorer.set_weights(candidates[chosen])
+            self.scorer.save(self.out / BEST_NAME)
         self.trainer.save(self.out / LAST_NAME)
         self._write()
+        extra = "".join(f" {name} {score['val_accuracy']:.4f}" for name, score in scores.items() if len(scores) > 1)
         print(
-            f"epoch {record['epoch']}/{self.config.epochs}: val_accuracy {record['val_accuracy']:.4f} "
+            f"epoch {record['epoch']}/{self.config.epochs}: val_accuracy {record['val_accuracy']:.4f}{extra} "
             f"val_macro_f1 {record['val_macro_f1']:.4f} ({train_seconds:.0f}s)",
             flush=True,
         )
+
+    def _score(self, weights: list[np.ndarray]) -> dict[str, float]:
+        self.scorer.set_weights(weights)
+        probs = np.asarray(self.scorer.predict(self.x_val, batch_size=512, verbose=0), dtype=np.float64)
+        predictions = probs.argmax(axis=1)
+        picked = np.clip(probs[np.arange(len(self.y_val)), self.y_val], 1e-7, 1.0)
+        return {
+            "val_loss": float(-np.log(picked).mean()),
+            "val_accuracy": float((predictions == self.y_val).mean()),
+            "val_macro_f1": macro_f1(confusion_matrix(self.y_val, predictions)),
+        }
 
     def log(self) -> dict[str, Any]:
         best = max(self.history, key=lambda h: h["val_accuracy"], default=None)
@@ -292,6 +364,18 @@ class _EpochRecorder(keras.callbacks.Callback):
         tmp.write_text(json.dumps(self.log(), indent=1))
         tmp.replace(self.out / LOG_NAME)
         _plot(self.history, self.out / CURVES_NAME)
+
+
+def _moving_average_weights(optimizer: Any, classifier: Any) -> list[np.ndarray]:
+    """The classifier's weights with each trainable one replaced by the optimizer's moving average of it
+    (BatchNorm's running statistics stay as they are)."""
+    averages = {
+        id(variable): average
+        for variable, average in zip(
+            optimizer._trainable_variables, optimizer._model_variables_moving_average, strict=True
+        )
+    }
+    return [np.asarray(averages.get(id(w), w)) for w in classifier.weights]
 
 
 def _jsonable(value: Any) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from inference.machine import machine_description
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -102,23 +103,6 @@ def run(args: argparse.Namespace) -> int:
         for key, value in result.items():
             print(f"{key:>24}: {value}")
     return 0
-
-
-def machine_description() -> str:
-    """CPU model, core count and the vector extensions LiteRT's kernels can use (they change its speed 4x)."""
-    model, flags = platform.processor() or platform.machine(), set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                model = value.strip()
-            elif key.strip() == "flags":
-                flags = set(value.split())
-                break
-    except OSError:
-        pass
-    vector = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni") if f in flags]
-    return f"{model}, {os.cpu_count()} cpus" + (f", {' '.join(vector)}" if vector else "")
 
 
 def _followed_ms(analyzer: Any, jpegs: list[bytes]) -> float:

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from inference.machine import PRECISIONS
+
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "fer2013"
 
 
@@ -44,7 +46,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--widths", default="32,64,128,256", help="filters per conv block, comma-separated")
     parser.add_argument("--dropout", type=float, default=0.4)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--mixed-precision", action="store_true", help="float16 compute (GPU only)")
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="compute precision (auto: bfloat16 where the CPU has AMX or AVX512-BF16, else float32; float16: GPU)",
+    )
+    parser.add_argument(
+        "--ema",
+        type=float,
+        default=0.0,
+        help="also score a moving average of the weights with this momentum each epoch (e.g. 0.998; 0 = off)",
+    )
     parser.add_argument(
         "--stop-after",
         type=int,
@@ -80,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(
         epochs=args.epochs or 60, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         label_smoothing=args.label_smoothing, class_weight_power=args.class_weight_power, widths=widths,
-        dropout=args.dropout, seed=args.seed, mixed_precision=args.mixed_precision,
+        dropout=args.dropout, seed=args.seed, precision=args.precision, ema=args.ema,
         data=str(args.data), val=str(val_path),
     )  # fmt: skip
     verbose = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, one line per epoch in a log file

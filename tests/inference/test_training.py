@@ -120,3 +120,43 @@ def test_resume_can_shorten_the_plan_without_jumping_the_rate(tmp_path: Path) ->
     assert len(rates) == 4 and log["config"]["epochs"] == 4
     assert rates[3] == pytest.approx(0.0, abs=1e-6)
     assert log["config"]["replanned_from"] == [3.0, pytest.approx(rates[2])]
+
+
+def test_auto_precision_is_bfloat16_only_where_the_cpu_computes_it() -> None:
+    from inference.machine import precision_resolve
+    from inference.types import InferenceError
+
+    assert precision_resolve("auto", flags=frozenset({"avx2", "avx512f", "avx512_bf16"})) == "bfloat16"
+    assert precision_resolve("auto", flags=frozenset({"avx2", "amx_bf16", "amx_tile"})) == "bfloat16"
+    assert precision_resolve("auto", flags=frozenset({"avx2", "avx512f"})) == "float32"
+    assert precision_resolve("float32", flags=frozenset({"avx512_bf16"})) == "float32"
+    with pytest.raises(InferenceError):
+        precision_resolve("int4")
+
+
+def test_a_bfloat16_run_with_a_moving_average_saves_a_float32_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import keras
+
+    from inference.__main__ import main
+
+    write_kaggle_folder(tmp_path / "fer", per_class=10)
+    out = tmp_path / "run"
+    args = ["train", "--data", str(tmp_path / "fer"), "--val", str(tmp_path / "fer"), "--out", str(out)]
+    args += ["--no-cache", "--epochs", "2", "--widths", "4,8", "--batch-size", "2", "--precision", "bfloat16"]
+    assert main([*args, "--ema", "0.9"]) == 0
+    assert keras.mixed_precision.global_policy().name == "float32"  # the run put the process's policy back
+
+    printed = capsys.readouterr().out
+    assert "steps/s" in printed and "bfloat16 compute" in printed
+    log = json.loads((out / "log.json").read_text())
+    assert log["config"]["precision"] == "bfloat16"
+    for epoch in log["epochs"]:
+        assert epoch["weights"] in ("raw", "ema")
+        assert epoch["val_accuracy"] == max(epoch["val_accuracy_raw"], epoch["val_accuracy_ema"])
+    best = keras.saving.load_model(out / "best.keras")
+    assert {layer.dtype_policy.name for layer in best.layers} == {"float32"}
+    probabilities = np.asarray(best(np.full((2, 48, 48, 1), 100.0, np.float32)))
+    assert probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
