@@ -70,20 +70,100 @@ def metrics_report(labels: np.ndarray, predictions: np.ndarray) -> dict[str, Any
     }
 
 
-def model_evaluate(
-    predictor: EmotionPredictor, images: np.ndarray, labels: np.ndarray, *, batch_size: int = 256
-) -> dict[str, Any]:
-    """Predict uint8 (N, 48, 48) faces in batches and return ``metrics_report`` of the arg-max."""
+def probabilities_predict(predictor: EmotionPredictor, images: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
+    """float64 (N, 7) probabilities of uint8 (N, 48, 48) faces, predicted in batches."""
     if len(images) == 0:
         raise InferenceError("nothing to evaluate: the set is empty")
     chunks = []
     for start in range(0, len(images), batch_size):
         faces = images[start : start + batch_size].astype(np.float32)[..., None]
-        chunks.append(np.asarray(predictor.predict(faces)))
+        chunks.append(np.asarray(predictor.predict(faces), dtype=np.float64))
     probabilities = np.concatenate(chunks)
     if probabilities.shape != (len(images), len(EMOTIONS)):
         raise InferenceError(f"the model returned {probabilities.shape}, expected ({len(images)}, {len(EMOTIONS)})")
-    return metrics_report(labels, probabilities.argmax(axis=1))
+    return probabilities
+
+
+def model_evaluate(
+    predictor: EmotionPredictor, images: np.ndarray, labels: np.ndarray, *, batch_size: int = 256
+) -> dict[str, Any]:
+    """Predict uint8 (N, 48, 48) faces in batches: ``metrics_report`` of the arg-max plus ``calibration_report``."""
+    probabilities = probabilities_predict(predictor, images, batch_size=batch_size)
+    return {**metrics_report(labels, probabilities.argmax(axis=1)), **calibration_report(labels, probabilities)}
+
+
+def expected_calibration_error(labels: np.ndarray, probabilities: np.ndarray, *, bins: int = 15) -> float:
+    """How far the top probability is from the accuracy it claims: the support-weighted mean gap over
+    ``bins`` equal-width confidence bins (Guo et al. 2017). 0 is perfectly calibrated."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == np.asarray(labels)
+    which = np.minimum((confidence * bins).astype(np.int64), bins - 1)
+    gap = 0.0
+    for b in range(bins):
+        members = which == b
+        if members.any():
+            gap += members.mean() * abs(correct[members].mean() - confidence[members].mean())
+    return float(gap)
+
+
+def tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities as the model would give them with its logits divided by ``temperature``: p^(1/T), renormalized."""
+    logits = np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def negative_log_likelihood(labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """Mean -log p(true class)."""
+    picked = probabilities[np.arange(len(labels)), np.asarray(labels)]
+    return float(-np.log(np.clip(picked, 1e-12, 1.0)).mean())
+
+
+def temperature_fit(labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """The temperature (0.25-8) that minimizes the negative log-likelihood of ``labels``: a golden-section search
+    on log T, since the NLL is convex in 1/T. Temperature scaling never changes the arg-max."""
+    low, high = np.log(0.25), np.log(8.0)
+    ratio = (np.sqrt(5.0) - 1.0) / 2.0
+
+    def loss(log_t: float) -> float:
+        return negative_log_likelihood(labels, tempered(probabilities, float(np.exp(log_t))))
+
+    a, b = high - ratio * (high - low), low + ratio * (high - low)
+    for _ in range(60):
+        if loss(a) < loss(b):
+            high, b = b, a
+            a = high - ratio * (high - low)
+        else:
+            low, a = a, b
+            b = low + ratio * (high - low)
+    return round(float(np.exp((low + high) / 2.0)), 3)
+
+
+def calibration_report(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
+    """{"nll", "ece"} of the probabilities, and {"temperature", "nll_tempered", "ece_tempered"}: what temperature
+    scaling fitted on this very set would give (fit it on validation data, judge it on data it never saw)."""
+    temperature = temperature_fit(labels, probabilities)
+    scaled = tempered(probabilities, temperature)
+    return {
+        "nll": round(negative_log_likelihood(labels, probabilities), 4),
+        "ece": round(expected_calibration_error(labels, probabilities), 4),
+        "temperature": temperature,
+        "nll_tempered": round(negative_log_likelihood(labels, scaled), 4),
+        "ece_tempered": round(expected_calibration_error(labels, scaled), 4),
+    }
+
+
+class EnsemblePredictor:
+    """Several classifiers as one: the mean of their probabilities."""
+
+    def __init__(self, members: list[EmotionPredictor]) -> None:
+        if not members:
+            raise InferenceError("an ensemble needs at least one model")
+        self.members = members
+
+    def predict(self, faces: np.ndarray) -> np.ndarray:
+        return np.mean([np.asarray(m.predict(faces), dtype=np.float64) for m in self.members], axis=0)
 
 
 def predictor_load(path: Path | None = None, *, tta: bool = True) -> EmotionPredictor:
@@ -91,6 +171,11 @@ def predictor_load(path: Path | None = None, *, tta: bool = True) -> EmotionPred
     from inference.model import load_emotion_model
 
     return load_emotion_model(path, tta=tta, threads=None)
+
+
+def ensemble_load(paths: list[Path], *, tta: bool = True) -> EmotionPredictor:
+    """The mean of the models at ``paths`` (each .tflite or .keras), each with the same test-time augmentation."""
+    return EnsemblePredictor([predictor_load(path, tta=tta) for path in paths])
 
 
 def confusion_plot(report: dict[str, Any], path: Path, *, title: str = "") -> None:

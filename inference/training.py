@@ -46,6 +46,9 @@ class TrainConfig:
     seed: int = 1
     precision: str = "float32"  # float32, bfloat16 or float16 (resolved from --precision auto before training)
     ema: float = 0.0  # momentum of an exponential moving average of the weights, scored beside them; 0 = off
+    teachers: list[str] = field(default_factory=list)  # trained classifiers to distil from (their mean)
+    distill_alpha: float = 0.5  # weight of the teachers' term; the labels' term weighs 1 - alpha
+    distill_temperature: float = 4.0
     data: str = ""
     val: str = ""
     # Set when a resumed run changed --epochs: [step, learning rate] the cosine restarts from, down to 0 at the end.
@@ -150,7 +153,22 @@ def _build(config: TrainConfig, *, steps_per_epoch: int) -> tuple[Any, Any]:
 
     classifier = _classifier(config)
     inputs = keras.Input(classifier.input_shape[1:], name="face")
-    model = keras.Model(inputs, classifier(build_augmenter(seed=config.seed)(inputs)), name="trainer")
+    augmented = build_augmenter(seed=config.seed)(inputs)
+    outputs = classifier(augmented)
+    loss: Any = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+    metrics: list[Any] = ["accuracy"]
+    if config.teachers:
+        from inference.distillation import DistillationLoss, distillation_outputs, student_accuracy, teachers_load
+
+        teachers = teachers_load(config.teachers, policy=_POLICIES[config.precision])
+        outputs = distillation_outputs(outputs, augmented, teachers)
+        loss = DistillationLoss(
+            alpha=config.distill_alpha,
+            temperature=config.distill_temperature,
+            label_smoothing=config.label_smoothing,
+        )
+        metrics = [student_accuracy]
+    model = keras.Model(inputs, outputs, name="trainer")
     total = config.epochs * steps_per_epoch
     warmup = min(config.warmup_epochs * steps_per_epoch, total - 1)
     schedule: Any = keras.optimizers.schedules.CosineDecay(
@@ -171,17 +189,15 @@ def _build(config: TrainConfig, *, steps_per_epoch: int) -> tuple[Any, Any]:
     )
     # No decay on BatchNorm scales/offsets or the output bias: shrinking them only fights normalization.
     optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
-    model.compile(
-        optimizer=optimizer,
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
-        metrics=["accuracy"],
-    )
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     optimizer.build(model.trainable_variables)
     return model, classifier
 
 
 def _restore(model: Any, path: Path) -> None:
     """Copy weights and optimizer state (moments, step counter) from a saved training model."""
+    import inference.distillation  # noqa: F401  (registers the distillation loss a trainer may be compiled with)
+
     saved = keras.saving.load_model(path, compile=True)
     model.set_weights(saved.get_weights())
     if len(saved.optimizer.variables) != len(model.optimizer.variables):
@@ -322,7 +338,7 @@ class _EpochRecorder(keras.callbacks.Callback):
         record: dict[str, Any] = {
             "epoch": epoch + 1,
             "loss": float(logs.get("loss", math.nan)),
-            "accuracy": float(logs.get("accuracy", math.nan)),
+            "accuracy": float(logs.get("accuracy", logs.get("student_accuracy", math.nan))),
             **scores[chosen],
             "weights": chosen,
             "lr": float(np.asarray(self.trainer.optimizer.learning_rate)),

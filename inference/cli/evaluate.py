@@ -13,7 +13,14 @@ DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "fer2013" / "fer
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Kaggle-layout folder or zip, or fer2013.csv")
     parser.add_argument("--usage", default="PublicTest", help="csv rows to score: Training, PublicTest or PrivateTest")
-    parser.add_argument("--model", type=Path, default=None, help="model file (default: the shipped model)")
+    models = parser.add_mutually_exclusive_group()
+    models.add_argument("--model", type=Path, default=None, help="model file (default: the shipped model)")
+    models.add_argument(
+        "--ensemble",
+        type=lambda text: [Path(p) for p in text.split(",") if p],
+        default=None,
+        help="comma-separated model files scored as one: the mean of their probabilities",
+    )
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object")
     parser.add_argument("--plot", type=Path, default=None, help="write the confusion matrix as a PNG here")
     parser.add_argument("--no-tta", action="store_true", help="no test-time augmentation (serving uses it)")
@@ -22,22 +29,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from inference.data import dataset_load, default_cache_dir
-    from inference.evaluation import confusion_plot, model_evaluate, predictor_load
+    from inference.evaluation import confusion_plot, ensemble_load, model_evaluate, predictor_load
     from inference.types import EMOTIONS, InferenceError
 
     try:
         images, labels = dataset_load(args.data, usage=args.usage, cache_dir=default_cache_dir())
-        predictor = predictor_load(args.model, tta=not args.no_tta)
+        if args.ensemble:
+            predictor = ensemble_load(args.ensemble, tta=not args.no_tta)
+        else:
+            predictor = predictor_load(args.model, tta=not args.no_tta)
         report = model_evaluate(predictor, images, labels, batch_size=args.batch_size)
     except InferenceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.plot:
         confusion_plot(report, args.plot)
+    report["models"] = [str(p) for p in args.ensemble] if args.ensemble else [str(args.model or "shipped")]
+    report["tta"] = not args.no_tta
     if args.json:
         print(json.dumps(report))
         return 0
     print(f"{args.data}: n={report['n']} accuracy {report['accuracy']:.4f} macro-F1 {report['macro_f1']:.4f}")
+    print(
+        f"calibration: NLL {report['nll']:.4f}, ECE {report['ece']:.4f}; with temperature {report['temperature']} "
+        f"fitted on this set: NLL {report['nll_tempered']:.4f}, ECE {report['ece_tempered']:.4f}"
+    )
     print(f"{'':10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
     for name in EMOTIONS:
         row = report["per_class"][name]

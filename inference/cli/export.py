@@ -15,18 +15,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--float", action="store_true", help="keep float32 weights (no int8 dynamic-range quantization)"
     )
+    parser.add_argument(
+        "--temperature",
+        type=float,
+        default=1.0,
+        help="divide the logits by this (temperature scaling, fitted on validation data by `evaluate`)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from inference.evaluation import tempered
     from inference.model import export_serving_model, load_emotion_model
     from inference.types import InferenceError
 
     try:
-        out = export_serving_model(args.model, args.out, quantize=not args.float)
+        out = export_serving_model(args.model, args.out, quantize=not args.float, temperature=args.temperature)
         faces = np.random.default_rng(0).uniform(0, 255, (64, 48, 48, 1)).astype(np.float32)
-        reference = load_emotion_model(args.model, tta=False).predict(faces)
+        reference = tempered(load_emotion_model(args.model, tta=False).predict(faces), args.temperature)
         exported = load_emotion_model(out, tta=False).predict(faces)
     except InferenceError as exc:
         print(f"error: {exc}", file=sys.stderr)

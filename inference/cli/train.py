@@ -59,6 +59,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="also score a moving average of the weights with this momentum each epoch (e.g. 0.998; 0 = off)",
     )
     parser.add_argument(
+        "--teacher",
+        default="",
+        help="comma-separated trained models (.keras) to distil from: the student learns their mean answer too",
+    )
+    parser.add_argument("--distill-alpha", type=float, default=0.5, help="weight of the teachers' term (0-1)")
+    parser.add_argument("--distill-temperature", type=float, default=4.0, help="softening temperature")
+    parser.add_argument(
         "--stop-after",
         type=int,
         default=None,
@@ -94,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs or 60, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         label_smoothing=args.label_smoothing, class_weight_power=args.class_weight_power, widths=widths,
         dropout=args.dropout, seed=args.seed, precision=args.precision, ema=args.ema,
+        teachers=[t for t in args.teacher.split(",") if t], distill_alpha=args.distill_alpha,
+        distill_temperature=args.distill_temperature,
         data=str(args.data), val=str(val_path),
     )  # fmt: skip
     verbose = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, one line per epoch in a log file

@@ -64,7 +64,10 @@ def test_evaluate_prints_one_json_object_with_consistent_supports(
     args = ["evaluate", "--data", str(tmp_path / "fer"), "--model", str(model_path), "--json"]
     assert main([*args, "--plot", str(tmp_path / "confusion.png")]) == 0
     report = json.loads(capsys.readouterr().out)  # exactly one JSON document on stdout
-    assert set(report) == {"n", "accuracy", "macro_f1", "per_class", "confusion"}
+    assert set(report) == {
+        "n", "accuracy", "macro_f1", "per_class", "confusion", "nll", "ece", "temperature", "nll_tempered",
+        "ece_tempered", "models", "tta",
+    }  # fmt: skip
     assert report["n"] == sum(counts)
     assert list(report["per_class"]) == list(EMOTIONS)
     assert [report["per_class"][e]["support"] for e in EMOTIONS] == counts
@@ -75,6 +78,62 @@ def test_evaluate_prints_one_json_object_with_consistent_supports(
 
     assert main([*args, "--no-tta"]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == sum(counts)
+
+
+def test_evaluate_scores_an_ensemble_as_the_mean_of_its_members(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import keras
+
+    from inference.__main__ import main
+    from inference.architecture import build_classifier
+
+    monkeypatch.setenv("PULSE_CACHE_DIR", str(tmp_path / "cache"))
+    counts = [2, 1, 2, 3, 2, 2, 3]
+    write_kaggle_folder(tmp_path / "fer", per_class=counts)
+    paths = []
+    for seed in (1, 2):
+        keras.utils.set_random_seed(seed)
+        paths.append(tmp_path / f"member{seed}.keras")
+        build_classifier((4,)).save(paths[-1])
+
+    base = ["evaluate", "--data", str(tmp_path / "fer"), "--json", "--no-tta"]
+    assert main([*base, "--ensemble", ",".join(map(str, paths))]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["models"] == [str(p) for p in paths] and report["n"] == sum(counts)
+
+    from inference.data import dataset_load
+    from inference.evaluation import metrics_report, predictor_load
+
+    images, labels = dataset_load(tmp_path / "fer")
+    faces = images.astype(np.float32)[..., None]
+    mean = np.mean([predictor_load(p, tta=False).predict(faces) for p in paths], axis=0)
+    assert report["confusion"] == metrics_report(labels, mean.argmax(axis=1))["confusion"]
+
+
+def test_a_perfectly_calibrated_set_has_no_calibration_error() -> None:
+    from inference.evaluation import expected_calibration_error
+
+    # 10 faces at 0.8 confidence, 8 of them right: claims and hits agree.
+    probabilities = np.full((10, 7), 0.2 / 6)
+    probabilities[:, 0] = 0.8
+    labels = np.array([0] * 8 + [1, 2])
+    assert expected_calibration_error(labels, probabilities) == pytest.approx(0.0, abs=1e-9)
+    assert expected_calibration_error(np.array([1] * 10), probabilities) == pytest.approx(0.8)
+
+
+def test_temperature_scaling_finds_the_temperature_that_made_a_model_overconfident() -> None:
+    from inference.evaluation import calibration_report, temperature_fit, tempered
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0.0, 1.5, (4000, 7))
+    honest = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = np.array([rng.choice(7, p=p) for p in honest])  # labels drawn from the honest probabilities
+    overconfident = tempered(honest, 0.5)  # logits doubled
+    assert temperature_fit(labels, overconfident) == pytest.approx(2.0, rel=0.1)
+    report = calibration_report(labels, overconfident)
+    assert report["ece_tempered"] < report["ece"] and report["nll_tempered"] < report["nll"]
+    np.testing.assert_array_equal(tempered(overconfident, 2.0).argmax(1), overconfident.argmax(1))
 
 
 def test_evaluate_reports_a_missing_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -32,6 +32,21 @@ def test_the_exported_model_gives_the_keras_model_s_probabilities(tiny_models: t
     assert np.abs(served - direct).max() < 1e-4
 
 
+def test_a_temperature_baked_into_the_export_softens_the_same_answers(
+    tiny_models: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from inference.evaluation import tempered
+    from inference.model import export_serving_model
+
+    keras_path = tiny_models[0]
+    softened = export_serving_model(keras_path, tmp_path / "t2.tflite", quantize=False, temperature=2.0)
+    batch = faces(16, seed=5)
+    direct = load_emotion_model(keras_path, tta=False).predict(batch)
+    served = load_emotion_model(softened, tta=False).predict(batch)
+    np.testing.assert_allclose(served, tempered(direct.astype(np.float64), 2.0), atol=1e-4)
+    np.testing.assert_array_equal(served.argmax(1), direct.argmax(1))
+
+
 def test_batch_sizes_can_change_between_calls(tiny_models: tuple[Path, Path]) -> None:
     model = load_emotion_model(tiny_models[1])
     batch = faces(7, seed=3)

@@ -160,3 +160,49 @@ def test_a_bfloat16_run_with_a_moving_average_saves_a_float32_model(
     probabilities = np.asarray(best(np.full((2, 48, 48, 1), 100.0, np.float32)))
     assert probabilities.dtype == np.float32
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_the_distillation_loss_blends_labels_and_teachers() -> None:
+    import keras
+
+    from inference.distillation import DistillationLoss
+
+    labels = keras.utils.to_categorical([0, 3], 7)
+    student = np.array([[0.6, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05], [0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1]], np.float32)
+    teachers = np.array([[0.2, 0.1, 0.1, 0.3, 0.1, 0.1, 0.1], [0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05]], np.float32)
+
+    def loss(alpha: float, teacher: np.ndarray) -> float:
+        combined = np.concatenate([student, teacher], axis=1)
+        return float(DistillationLoss(alpha=alpha, temperature=3.0)(labels, combined))
+
+    cross_entropy = float(keras.losses.CategoricalCrossentropy()(labels, student))
+    assert loss(0.0, teachers) == pytest.approx(cross_entropy, rel=1e-5)  # labels only
+    assert loss(1.0, student) == pytest.approx(0.0, abs=1e-5)  # a student that already agrees has nothing to learn
+    assert loss(1.0, teachers) > 0.0
+    closer = 0.5 * student + 0.5 * teachers
+    assert float(DistillationLoss(alpha=1.0, temperature=3.0)(labels, np.concatenate([closer, teachers], 1))) < loss(
+        1.0, teachers
+    )
+
+
+def test_a_student_distils_from_trained_teachers_and_resumes(tmp_path: Path) -> None:
+    import keras
+
+    from inference.__main__ import main
+
+    write_kaggle_folder(tmp_path / "fer", per_class=6)
+    data = ["--data", str(tmp_path / "fer"), "--val", str(tmp_path / "fer"), "--no-cache", "--batch-size", "14"]
+    for seed in ("1", "2"):
+        assert main(["train", *data, "--out", str(tmp_path / f"t{seed}"), "--epochs", "1", "--widths", "6,8"]) == 0
+    teachers = f"{tmp_path / 't1' / 'best.keras'},{tmp_path / 't2' / 'best.keras'}"
+    student = ["train", *data, "--out", str(tmp_path / "s"), "--widths", "4", "--epochs", "2"]
+    student += ["--teacher", teachers, "--distill-alpha", "0.7", "--precision", "bfloat16"]
+    assert main([*student, "--stop-after", "1"]) == 0
+    assert main(["train", *data, "--out", str(tmp_path / "s"), "--resume"]) == 0
+
+    log = json.loads((tmp_path / "s" / "log.json").read_text())
+    assert log["config"]["teachers"] == teachers.split(",") and log["config"]["distill_alpha"] == 0.7
+    assert [e["epoch"] for e in log["epochs"]] == [1, 2]
+    assert all(np.isfinite(e["accuracy"]) and np.isfinite(e["loss"]) for e in log["epochs"])
+    best = keras.saving.load_model(tmp_path / "s" / "best.keras")
+    assert best.name == "emotion_net" and best.count_params() < 2000  # the student alone, not the teachers
