@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.evaluation import confusion_matrix, macro_f1, metrics_report
-from inference.types import EMOTIONS
+from inference.serving.types import EMOTIONS
+from inference.training.evaluation import confusion_matrix, macro_f1, metrics_report
 
 REPO = Path(__file__).resolve().parents[2]
 PUBLIC_TEST = REPO.parent / "shared" / "fer2013" / "fer2013-publictest.zip"
@@ -53,7 +53,7 @@ def test_evaluate_prints_one_json_object_with_consistent_supports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from inference.__main__ import main
-    from inference.architecture import build_classifier
+    from inference.training.architecture import build_classifier
 
     monkeypatch.setenv("PULSE_CACHE_DIR", str(tmp_path / "cache"))
     counts = [3, 1, 2, 5, 2, 2, 4]
@@ -98,8 +98,8 @@ def claimed_accuracy() -> float:
 def test_the_shipped_model_scores_what_model_md_claims() -> None:
     if not PUBLIC_TEST.is_file():
         pytest.skip(f"FER-2013 PublicTest not found at {PUBLIC_TEST}")
-    from inference.data import dataset_load
-    from inference.evaluation import model_evaluate, predictor_load
+    from inference.training.data import dataset_load
+    from inference.training.evaluation import model_evaluate, predictor_load
 
     images, labels = dataset_load(PUBLIC_TEST)
     report = model_evaluate(predictor_load(), images, labels)

@@ -21,10 +21,10 @@ from typing import Any
 import keras
 import numpy as np
 
-from inference.data import class_counts
-from inference.evaluation import confusion_matrix, macro_f1
-from inference.machine import machine_description, precision_resolve
-from inference.types import EMOTIONS, InferenceError
+from inference.serving.types import EMOTIONS, InferenceError
+from inference.training.data import class_counts
+from inference.training.evaluation import confusion_matrix, macro_f1
+from inference.training.machine import machine_description, precision_resolve
 
 LOG_NAME = "log.json"
 BEST_NAME = "best.keras"
@@ -140,13 +140,13 @@ def train(
 
 
 def _classifier(config: TrainConfig) -> Any:
-    from inference.architecture import build_classifier
+    from inference.training.architecture import build_classifier
 
     return build_classifier(tuple(config.widths), dropout=config.dropout)
 
 
 def _build(config: TrainConfig, *, steps_per_epoch: int) -> tuple[Any, Any]:
-    from inference.architecture import build_augmenter
+    from inference.training.architecture import build_augmenter
 
     classifier = _classifier(config)
     inputs = keras.Input(classifier.input_shape[1:], name="face")
