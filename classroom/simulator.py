@@ -157,12 +157,12 @@ class FramePool:
 
     @classmethod
     def synthetic(cls, *, looks: int, seed: int = 0, hold: int = 1, dim_share: float = 0.0) -> FramePool:
-        """Drawn faces (inference.synthetic): `looks` people, some dimly lit, each shifting a little in their
-        seat from one snapshot to the next and going through every expression twice.
+        """Drawn faces (inference.training.synthetic): `looks` people, some dimly lit, each shifting a little in
+        their seat from one snapshot to the next and going through every expression twice.
 
         Each look's frames play forwards then backwards, so its face never jumps when the loop restarts.
         """
-        from inference.synthetic import EXPRESSIONS, drifting_face_samples, encode_jpeg
+        from inference.training.synthetic import EXPRESSIONS, drifting_face_samples, encode_jpeg
 
         rng = random.Random(seed)
         pool = []

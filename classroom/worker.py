@@ -41,7 +41,7 @@ def _analyzer(emotion_enabled: bool) -> Any:
     model = None
     if emotion_enabled:
         try:
-            from inference.model import load_emotion_model
+            from inference import load_emotion_model
 
             model = load_emotion_model(
                 settings.EMOTION_MODEL_PATH or None, tta=settings.EMOTION_TTA, threads=settings.INFERENCE_THREADS

@@ -5,19 +5,51 @@ The whole interface:
     FaceAnalyzer.analyze_frame(jpeg) -> FrameAnalysis
     FaceAnalyzer.analyze_many(jpegs) -> list[FrameAnalysis | InferenceError]
     EmotionModel.predict(faces) -> np.ndarray
+    load_emotion_model(path) -> EmotionModel   (.tflite, or a .keras straight from training)
     InferenceError
 
-TensorFlow and OpenCV are imported lazily inside this package, never by its callers.
+Two subpackages: `inference.serving` (what the web app and workers run: decoding, face detection, crops,
+the LiteRT classifier) never imports `inference.training` (data, architecture, training, evaluation,
+export, benchmarks' test frames) nor TensorFlow. OpenCV and LiteRT are imported lazily, on first use of
+the names below, never by importing this package.
 """
 
-from inference.types import EMOTIONS, FaceQuality, FaceReading, FrameAnalysis, InferenceError
+from __future__ import annotations
 
-__all__ = ["EMOTIONS", "FaceAnalyzer", "FaceQuality", "FaceReading", "FrameAnalysis", "InferenceError"]
+from typing import TYPE_CHECKING
+
+from inference.serving.types import EMOTIONS, FaceQuality, FaceReading, FrameAnalysis, InferenceError
+
+if TYPE_CHECKING:
+    from inference.serving.analyzer import FaceAnalyzer
+    from inference.serving.model import EmotionModel, shipped_model_path
+    from inference.training.keras_model import load_emotion_model
+
+__all__ = [
+    "EMOTIONS",
+    "EmotionModel",
+    "FaceAnalyzer",
+    "FaceQuality",
+    "FaceReading",
+    "FrameAnalysis",
+    "InferenceError",
+    "load_emotion_model",
+    "shipped_model_path",
+]
+
+_LAZY = {
+    "FaceAnalyzer": "inference.serving.analyzer",
+    "EmotionModel": "inference.serving.model",
+    "shipped_model_path": "inference.serving.model",
+    # The one loader for every format: a .keras file needs the training side's Keras runtime (TensorFlow is
+    # imported only when such a file is loaded); a .tflite goes straight to serving's LiteRT runtime.
+    "load_emotion_model": "inference.training.keras_model",
+}
 
 
 def __getattr__(name: str) -> object:
-    if name == "FaceAnalyzer":
-        from inference.analyzer import FaceAnalyzer
+    if name in _LAZY:
+        import importlib
 
-        return FaceAnalyzer
-    raise AttributeError(name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'inference' has no attribute {name!r}")

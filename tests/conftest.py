@@ -54,8 +54,8 @@ def other_teacher(db):
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(keras_path, tflite_path) of the default architecture at small widths; weights are random."""
-    from inference.architecture import build_classifier
-    from inference.model import export_serving_model
+    from inference.training.architecture import build_classifier
+    from inference.training.keras_model import export_serving_model
 
     folder = tmp_path_factory.mktemp("models")
     keras_path = folder / "tiny.keras"

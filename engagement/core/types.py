@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# FER-2013's label order; probabilities in a Reading follow it (same as inference.types.EMOTIONS).
+# FER-2013's label order; probabilities in a Reading follow it (same as inference.EMOTIONS).
 EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 CAMERA_STATES: tuple[str, ...] = ("on", "paused", "off")
 FLAG_KINDS: tuple[str, ...] = ("absent", "confused", "bored")

@@ -17,9 +17,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inference.analyzer import FaceAnalyzer
-    from inference.model import load_emotion_model
-    from inference.types import InferenceError
+    from inference.serving.analyzer import FaceAnalyzer
+    from inference.serving.types import InferenceError
+    from inference.training.keras_model import load_emotion_model
 
     try:
         model = None if args.no_emotion else load_emotion_model(args.model)

@@ -3,7 +3,7 @@
 Every figure is the median of `--repeats` timed calls after warm-up, on `--threads` intra-op threads
 (default 1, i.e. one core; pin the process with `taskset -c 0` as well to keep the OS from moving it).
 The same model is also called directly through Keras in the same run, so the speedup is measured,
-not quoted. Images are generated (inference.synthetic): nothing is downloaded.
+not quoted. Images are generated (inference.training.synthetic): nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.machine import machine_description
+from inference.training.machine import machine_description
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -44,9 +44,10 @@ def run(args: argparse.Namespace) -> int:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
     if args.detection:
         return _detection(args)
-    from inference.analyzer import FaceAnalyzer
-    from inference.model import SHIPPED_KERAS, KerasEmotionModel, load_emotion_model, shipped_model_path
-    from inference.synthetic import drifting_face_samples, encode_jpeg, synthetic_face_jpeg
+    from inference.serving.analyzer import FaceAnalyzer
+    from inference.serving.model import SHIPPED_KERAS, shipped_model_path
+    from inference.training.keras_model import KerasEmotionModel, load_emotion_model
+    from inference.training.synthetic import drifting_face_samples, encode_jpeg, synthetic_face_jpeg
 
     tta = not args.no_tta
     with tempfile.TemporaryDirectory() as scratch:
@@ -127,8 +128,8 @@ def _median_ms(call: Callable[[], Any], repeats: int) -> float:
 
 
 def _random_init_models(folder: Path) -> tuple[Path, Path]:
-    from inference.architecture import build_classifier
-    from inference.model import export_serving_model
+    from inference.training.architecture import build_classifier
+    from inference.training.keras_model import export_serving_model
 
     keras_path = folder / "emotion.keras"
     build_classifier().save(keras_path)
@@ -148,13 +149,13 @@ DETECTOR_VARIANTS: dict[str, dict[str, Any]] = {
 def _detection(args: argparse.Namespace) -> int:
     import cv2
 
-    from inference.detect import DetectorSettings
-    from inference.detect_eval import detection_report, following_report
+    from inference.serving.detect import DetectorSettings
+    from inference.training.detect_eval import detection_report, following_report
 
     cv2.setNumThreads(args.threads)
     fer_faces = None
     if args.fer:
-        from inference.data import dataset_load, default_cache_dir
+        from inference.training.data import dataset_load, default_cache_dir
 
         images, _labels = dataset_load(args.fer, usage="PublicTest", cache_dir=default_cache_dir())
         order = np.random.default_rng(0).permutation(len(images))[: args.fer_count]

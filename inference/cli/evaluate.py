@@ -28,9 +28,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inference.data import dataset_load, default_cache_dir
-    from inference.evaluation import confusion_plot, ensemble_load, model_evaluate, predictor_load
-    from inference.types import EMOTIONS, InferenceError
+    from inference.serving.types import EMOTIONS, InferenceError
+    from inference.training.data import dataset_load, default_cache_dir
+    from inference.training.evaluation import confusion_plot, ensemble_load, model_evaluate, predictor_load
 
     try:
         images, labels = dataset_load(args.data, usage=args.usage, cache_dir=default_cache_dir())

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from inference.model import SHIPPED_KERAS, SHIPPED_TFLITE
+from inference.serving.model import SHIPPED_KERAS, SHIPPED_TFLITE
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -26,9 +26,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from inference.evaluation import tempered
-    from inference.model import export_serving_model, load_emotion_model
-    from inference.types import InferenceError
+    from inference.serving.types import InferenceError
+    from inference.training.evaluation import tempered
+    from inference.training.keras_model import export_serving_model, load_emotion_model
 
     try:
         out = export_serving_model(args.model, args.out, quantize=not args.float, temperature=args.temperature)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from inference.machine import PRECISIONS
+from inference.training.machine import PRECISIONS
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "fer2013"
 
@@ -76,8 +76,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inference.data import class_counts, dataset_load, default_cache_dir
-    from inference.types import InferenceError
+    from inference.serving.types import InferenceError
+    from inference.training.data import class_counts, dataset_load, default_cache_dir
 
     try:
         widths = tuple(int(w) for w in args.widths.split(","))
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"train: {len(train_data[1])} images {class_counts(train_data[1]).tolist()} from {args.data}")
     print(f"val:   {len(val_data[1])} images {class_counts(val_data[1]).tolist()} from {val_path}", flush=True)
 
-    from inference.training import TrainConfig, train
+    from inference.training.trainer import TrainConfig, train
 
     config = TrainConfig(
         epochs=args.epochs or 60, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,

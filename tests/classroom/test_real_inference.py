@@ -7,8 +7,8 @@ from asgiref.sync import sync_to_async
 
 from classroom import consumers, worker
 from engagement.models import Reading
-from inference.synthetic import blank_frame_jpeg, synthetic_face_jpeg
-from inference.types import EMOTIONS
+from inference.serving.types import EMOTIONS
+from inference.training.synthetic import blank_frame_jpeg, synthetic_face_jpeg
 from tests.classroom.conftest import token_for
 from tests.classroom.live import receive_until, student_socket, teacher_socket
 
@@ -49,7 +49,7 @@ async def test_a_real_face_becomes_an_emotion_reading_and_an_empty_room_does_not
 
 async def test_an_emotion_off_session_never_runs_the_emotion_model(layer, real_model, monkeypatch, teacher, course):
     from classroom.services import participant_join, session_start
-    from inference.model import LiteRTEmotionModel
+    from inference.serving.model import LiteRTEmotionModel
 
     runs: list[int] = []
     original_run = LiteRTEmotionModel._run
@@ -85,7 +85,7 @@ async def test_an_emotion_off_session_never_runs_the_emotion_model(layer, real_m
 def test_the_worker_classifies_the_mirror_image_too_only_when_configured(
     settings, monkeypatch, tiny_models: tuple[Path, Path], tta: bool, batch: list[int]
 ):
-    from inference.model import LiteRTEmotionModel
+    from inference.serving.model import LiteRTEmotionModel
 
     runs: list[int] = []
     original_run = LiteRTEmotionModel._run

@@ -41,8 +41,8 @@ SHIPPED_MODEL = REPO / "inference" / "weights" / "emotion.tflite"
 _STAND_IN_MODEL = """
 import sys
 from pathlib import Path
-from inference.architecture import build_classifier
-from inference.model import export_serving_model
+from inference.training.architecture import build_classifier
+from inference.training.keras_model import export_serving_model
 out = Path(sys.argv[1])
 build_classifier(widths=(8, 16), dropout=0.0).save(out.with_suffix(".keras"))
 export_serving_model(out.with_suffix(".keras"), out, quantize=False)

@@ -5,7 +5,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from inference.synthetic import Expression, synthetic_face_frame
+from inference.training.synthetic import Expression, synthetic_face_frame
 
 
 def y4m_write(path: Path, frames: list[np.ndarray], *, fps: int) -> Path:

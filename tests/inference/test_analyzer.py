@@ -8,12 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
-from inference.analyzer import FaceAnalyzer, decode_gray, participant_first
-from inference.crop import face_crop, square_box
-from inference.detect import Detection, box_overlap
-from inference.model import load_emotion_model
-from inference.synthetic import blank_frame_jpeg, encode_jpeg, synthetic_face_jpeg, synthetic_face_sample
-from inference.types import EMOTIONS, InferenceError
+from inference import load_emotion_model
+from inference.serving.analyzer import FaceAnalyzer, decode_gray, participant_first
+from inference.serving.crop import face_crop, square_box
+from inference.serving.detect import Detection, box_overlap
+from inference.serving.types import EMOTIONS, InferenceError
+from inference.training.synthetic import blank_frame_jpeg, encode_jpeg, synthetic_face_jpeg, synthetic_face_sample
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from inference.data import class_counts, csv_load, dataset_load, default_cache_dir
-from inference.types import EMOTIONS, InferenceError
+from inference.serving.types import EMOTIONS, InferenceError
+from inference.training.data import class_counts, csv_load, dataset_load, default_cache_dir
 
 
 def write_kaggle_folder(root: Path, *, per_class: int = 2, split: str | None = "train", seed: int = 0) -> np.ndarray:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference.detect import FaceDetector
-from inference.detect_eval import empty_frames, fer_frames, score_following, score_frames, synthetic_frames
-from inference.synthetic import drifting_face_samples
+from inference.serving.detect import FaceDetector
+from inference.training.detect_eval import empty_frames, fer_frames, score_following, score_frames, synthetic_frames
+from inference.training.synthetic import drifting_face_samples
 
 
 def test_found_faces_misses_and_false_alarms_are_counted() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.evaluation import confusion_matrix, macro_f1, metrics_report
-from inference.types import EMOTIONS
+from inference.serving.types import EMOTIONS
+from inference.training.evaluation import confusion_matrix, macro_f1, metrics_report
 
 REPO = Path(__file__).resolve().parents[2]
 PUBLIC_TEST = REPO.parent / "shared" / "fer2013" / "fer2013-publictest.zip"
@@ -53,7 +53,7 @@ def test_evaluate_prints_one_json_object_with_consistent_supports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from inference.__main__ import main
-    from inference.architecture import build_classifier
+    from inference.training.architecture import build_classifier
 
     monkeypatch.setenv("PULSE_CACHE_DIR", str(tmp_path / "cache"))
     counts = [3, 1, 2, 5, 2, 2, 4]
@@ -86,7 +86,7 @@ def test_evaluate_scores_an_ensemble_as_the_mean_of_its_members(
     import keras
 
     from inference.__main__ import main
-    from inference.architecture import build_classifier
+    from inference.training.architecture import build_classifier
 
     monkeypatch.setenv("PULSE_CACHE_DIR", str(tmp_path / "cache"))
     counts = [2, 1, 2, 3, 2, 2, 3]
@@ -102,8 +102,8 @@ def test_evaluate_scores_an_ensemble_as_the_mean_of_its_members(
     report = json.loads(capsys.readouterr().out)
     assert report["models"] == [str(p) for p in paths] and report["n"] == sum(counts)
 
-    from inference.data import dataset_load
-    from inference.evaluation import metrics_report, predictor_load
+    from inference.training.data import dataset_load
+    from inference.training.evaluation import metrics_report, predictor_load
 
     images, labels = dataset_load(tmp_path / "fer")
     faces = images.astype(np.float32)[..., None]
@@ -112,7 +112,7 @@ def test_evaluate_scores_an_ensemble_as_the_mean_of_its_members(
 
 
 def test_a_perfectly_calibrated_set_has_no_calibration_error() -> None:
-    from inference.evaluation import expected_calibration_error
+    from inference.training.evaluation import expected_calibration_error
 
     # 10 faces at 0.8 confidence, 8 of them right: claims and hits agree.
     probabilities = np.full((10, 7), 0.2 / 6)
@@ -123,7 +123,7 @@ def test_a_perfectly_calibrated_set_has_no_calibration_error() -> None:
 
 
 def test_temperature_scaling_finds_the_temperature_that_made_a_model_overconfident() -> None:
-    from inference.evaluation import calibration_report, temperature_fit, tempered
+    from inference.training.evaluation import calibration_report, temperature_fit, tempered
 
     rng = np.random.default_rng(0)
     logits = rng.normal(0.0, 1.5, (4000, 7))
@@ -157,8 +157,8 @@ def claimed_accuracy() -> float:
 def test_the_shipped_model_scores_what_model_md_claims() -> None:
     if not PUBLIC_TEST.is_file():
         pytest.skip(f"FER-2013 PublicTest not found at {PUBLIC_TEST}")
-    from inference.data import dataset_load
-    from inference.evaluation import model_evaluate, predictor_load
+    from inference.training.data import dataset_load
+    from inference.training.evaluation import model_evaluate, predictor_load
 
     images, labels = dataset_load(PUBLIC_TEST)
     report = model_evaluate(predictor_load(), images, labels)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference.analyzer import FaceAnalyzer
-from inference.detect import Detection, FaceDetector, box_overlap
-from inference.synthetic import blank_frame_jpeg, encode_jpeg, synthetic_face_sample
+from inference.serving.analyzer import FaceAnalyzer
+from inference.serving.detect import Detection, FaceDetector, box_overlap
+from inference.training.synthetic import blank_frame_jpeg, encode_jpeg, synthetic_face_sample
 
 Box = tuple[int, int, int, int]
 

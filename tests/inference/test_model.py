@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.model import KerasEmotionModel, load_emotion_model, shipped_model_path
-from inference.synthetic import synthetic_face_jpeg
-from inference.types import EMOTIONS, InferenceError
+from inference.serving.model import shipped_model_path
+from inference.serving.types import EMOTIONS, InferenceError
+from inference.training.keras_model import KerasEmotionModel, load_emotion_model
+from inference.training.synthetic import synthetic_face_jpeg
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,8 +36,8 @@ def test_the_exported_model_gives_the_keras_model_s_probabilities(tiny_models: t
 def test_a_temperature_baked_into_the_export_softens_the_same_answers(
     tiny_models: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    from inference.evaluation import tempered
-    from inference.model import export_serving_model
+    from inference.training.evaluation import tempered
+    from inference.training.keras_model import export_serving_model
 
     keras_path = tiny_models[0]
     softened = export_serving_model(keras_path, tmp_path / "t2.tflite", quantize=False, temperature=2.0)
@@ -126,7 +127,7 @@ def test_bench_prints_the_figures_the_issue_asks_for(tiny_models: tuple[Path, Pa
 
 @pytest.mark.skipif(not shipped_model_path().is_file(), reason="no trained model in inference/weights yet")
 def test_the_shipped_model_loads_and_classifies_a_generated_face() -> None:
-    from inference.analyzer import FaceAnalyzer
+    from inference.serving.analyzer import FaceAnalyzer
 
     analyzer = FaceAnalyzer()
     happy = analyzer.analyze(synthetic_face_jpeg(seed=40, expression="happy"))[0].probabilities

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.training import class_weights
-from inference.types import EMOTIONS
+from inference.serving.types import EMOTIONS
+from inference.training.trainer import class_weights
 
 
 def write_kaggle_folder(root: Path, *, per_class: int) -> None:
@@ -39,7 +39,7 @@ def test_class_weights_power_zero_is_no_reweighting() -> None:
 
 
 def test_the_augmenter_is_identity_at_inference_and_keeps_range_in_training() -> None:
-    from inference.architecture import build_augmenter
+    from inference.training.architecture import build_augmenter
 
     faces = np.random.default_rng(0).uniform(0, 255, (8, 48, 48, 1)).astype(np.float32)
     augmenter = build_augmenter(seed=3)
@@ -51,7 +51,7 @@ def test_the_augmenter_is_identity_at_inference_and_keeps_range_in_training() ->
 
 
 def test_a_still_affine_warp_is_the_identity() -> None:
-    from inference.architecture import RandomAffine
+    from inference.training.architecture import RandomAffine
 
     faces = np.random.default_rng(1).uniform(0, 255, (4, 48, 48, 1)).astype(np.float32)
     still = RandomAffine(rotation_deg=0.0, scale=0.0, shift=0.0, flip=False, seed=0)
@@ -59,7 +59,7 @@ def test_a_still_affine_warp_is_the_identity() -> None:
 
 
 def test_the_classifier_keeps_the_serving_contract() -> None:
-    from inference.architecture import build_classifier
+    from inference.training.architecture import build_classifier
 
     model = build_classifier((4, 8))
     probabilities = np.asarray(model(np.full((3, 48, 48, 1), 128.0, np.float32)))
@@ -123,8 +123,8 @@ def test_resume_can_shorten_the_plan_without_jumping_the_rate(tmp_path: Path) ->
 
 
 def test_auto_precision_is_bfloat16_only_where_the_cpu_computes_it() -> None:
-    from inference.machine import precision_resolve
-    from inference.types import InferenceError
+    from inference.serving.types import InferenceError
+    from inference.training.machine import precision_resolve
 
     assert precision_resolve("auto", flags=frozenset({"avx2", "avx512f", "avx512_bf16"})) == "bfloat16"
     assert precision_resolve("auto", flags=frozenset({"avx2", "amx_bf16", "amx_tile"})) == "bfloat16"
@@ -165,7 +165,7 @@ def test_a_bfloat16_run_with_a_moving_average_saves_a_float32_model(
 def test_the_distillation_loss_blends_labels_and_teachers() -> None:
     import keras
 
-    from inference.distillation import DistillationLoss
+    from inference.training.distillation import DistillationLoss
 
     labels = keras.utils.to_categorical([0, 3], 7)
     student = np.array([[0.6, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05], [0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1]], np.float32)

@@ -71,7 +71,7 @@ def test_synthetic_looks_drift_and_loop_without_a_jump() -> None:
     import cv2
     import numpy as np
 
-    from inference.detect import FaceDetector, box_overlap
+    from inference.serving.detect import FaceDetector, box_overlap
 
     frames = FramePool.synthetic(looks=1, seed=3).looks[0]
     assert len(frames) == 18 and frames[1] == frames[-1]  # 10 frames forwards, then back to the first

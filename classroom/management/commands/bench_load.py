@@ -364,7 +364,7 @@ def emotion_model_pinned() -> tuple[str, dict[str, str]]:
     emotion inference is switched off, which is what a worker without a model file does anyway: presence
     and picture quality only.
     """
-    from inference.model import shipped_model_path
+    from inference import shipped_model_path
 
     if settings.EMOTION_INFERENCE == "off":
         return "none (EMOTION_INFERENCE=off: presence and quality only)", {"EMOTION_INFERENCE": "off"}

@@ -7,7 +7,7 @@ import os
 import platform
 from pathlib import Path
 
-from inference.types import InferenceError
+from inference.serving.types import InferenceError
 
 PRECISIONS = ("auto", "float32", "bfloat16", "float16")
 _BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})

@@ -15,7 +15,7 @@ from typing import Any
 import keras
 from keras import layers, ops
 
-from inference.types import EMOTIONS
+from inference.serving.types import EMOTIONS
 
 INPUT_SIZE = 48
 DEFAULT_WIDTHS = (32, 64, 128, 256)

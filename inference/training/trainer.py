@@ -21,10 +21,10 @@ from typing import Any
 import keras
 import numpy as np
 
-from inference.data import class_counts
-from inference.evaluation import confusion_matrix, macro_f1
-from inference.machine import machine_description, precision_resolve
-from inference.types import EMOTIONS, InferenceError
+from inference.serving.types import EMOTIONS, InferenceError
+from inference.training.data import class_counts
+from inference.training.evaluation import confusion_matrix, macro_f1
+from inference.training.machine import machine_description, precision_resolve
 
 LOG_NAME = "log.json"
 BEST_NAME = "best.keras"
@@ -143,13 +143,13 @@ def train(
 
 
 def _classifier(config: TrainConfig) -> Any:
-    from inference.architecture import build_classifier
+    from inference.training.architecture import build_classifier
 
     return build_classifier(tuple(config.widths), dropout=config.dropout)
 
 
 def _build(config: TrainConfig, *, steps_per_epoch: int) -> tuple[Any, Any]:
-    from inference.architecture import build_augmenter
+    from inference.training.architecture import build_augmenter
 
     classifier = _classifier(config)
     inputs = keras.Input(classifier.input_shape[1:], name="face")
@@ -158,7 +158,12 @@ def _build(config: TrainConfig, *, steps_per_epoch: int) -> tuple[Any, Any]:
     loss: Any = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
     metrics: list[Any] = ["accuracy"]
     if config.teachers:
-        from inference.distillation import DistillationLoss, distillation_outputs, student_accuracy, teachers_load
+        from inference.training.distillation import (
+            DistillationLoss,
+            distillation_outputs,
+            student_accuracy,
+            teachers_load,
+        )
 
         teachers = teachers_load(config.teachers, policy=_POLICIES[config.precision])
         outputs = distillation_outputs(outputs, augmented, teachers)
@@ -196,7 +201,7 @@ def _build(config: TrainConfig, *, steps_per_epoch: int) -> tuple[Any, Any]:
 
 def _restore(model: Any, path: Path) -> None:
     """Copy weights and optimizer state (moments, step counter) from a saved training model."""
-    import inference.distillation  # noqa: F401  (registers the distillation loss a trainer may be compiled with)
+    import inference.training.distillation  # noqa: F401  (registers the distillation loss a trainer may be compiled with)
 
     saved = keras.saving.load_model(path, compile=True)
     model.set_weights(saved.get_weights())

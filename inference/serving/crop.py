@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from inference.types import FaceQuality
+from inference.serving.types import FaceQuality
 
 FACE_SIZE = 48
 CROP_MARGIN = 0.0  # fraction of the box side added on each side; Haar boxes already match FER's framing

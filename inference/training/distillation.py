@@ -17,7 +17,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from inference.types import EMOTIONS, InferenceError
+from inference.serving.types import EMOTIONS, InferenceError
 
 CLASSES = len(EMOTIONS)
 
@@ -25,7 +25,7 @@ CLASSES = len(EMOTIONS)
 def teachers_load(paths: list[str], *, policy: str) -> list[Any]:
     """The classifiers in ``paths``, frozen, rebuilt under the dtype ``policy`` of the run (a float32 teacher would
     cost a bfloat16 run more than its student), except their softmax, which stays float32."""
-    from inference.model import keras_classifier_load
+    from inference.training.keras_model import keras_classifier_load
 
     teachers = []
     for i, path in enumerate(paths):

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from inference.types import EMOTIONS, InferenceError
+from inference.serving.types import EMOTIONS, InferenceError
 
 SIZE = 48
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from inference.types import EMOTIONS, InferenceError
+from inference.serving.types import EMOTIONS, InferenceError
 
 
 class EmotionPredictor(Protocol):
@@ -168,7 +168,7 @@ class EnsemblePredictor:
 
 def predictor_load(path: Path | None = None, *, tta: bool = True) -> EmotionPredictor:
     """The serving model for ``path`` (.tflite or .keras; None: the shipped model), on every core."""
-    from inference.model import load_emotion_model
+    from inference.training.keras_model import load_emotion_model
 
     return load_emotion_model(path, tta=tta, threads=None)
 

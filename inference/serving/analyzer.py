@@ -9,24 +9,31 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
-from typing import Any
+from enum import Enum
+from typing import Literal
 
 import cv2
 import numpy as np
 
-from inference.crop import face_crop, face_quality, sharpness
-from inference.detect import Box, Detection, DetectorSettings, FaceDetector
-from inference.model import EmotionModel, load_emotion_model
-from inference.types import EMOTIONS, FaceReading, FrameAnalysis, InferenceError
+from inference.serving.crop import face_crop, face_quality, sharpness
+from inference.serving.detect import Box, Detection, DetectorSettings, FaceDetector
+from inference.serving.model import EmotionModel, load_litert_model
+from inference.serving.types import EMOTIONS, FaceReading, FrameAnalysis, InferenceError
 
 MAX_FRAME_SIDE = 4096  # larger images are refused, so a decompression bomb can't eat the worker's memory
-_SHIPPED = object()
+
+
+class _Default(Enum):
+    SHIPPED = "shipped"
+
+
+SHIPPED_MODEL = _Default.SHIPPED  # FaceAnalyzer's default: the shipped .tflite, loaded on first use
 
 
 class FaceAnalyzer:
     """Finds the faces in webcam snapshots and classifies their emotion.
 
-    `model`: an EmotionModel, the default (the shipped model, loaded on first use), or None to switch
+    `model`: an EmotionModel, the default (the shipped .tflite, loaded on first use), or None to switch
     emotion inference off; readings then carry face boxes and quality but no probabilities.
 
     Following a face: given a stream key per snapshot (a participant), the analyzer remembers where that
@@ -43,7 +50,7 @@ class FaceAnalyzer:
 
     def __init__(
         self,
-        model: EmotionModel | None | Any = _SHIPPED,
+        model: EmotionModel | None | Literal[_Default.SHIPPED] = SHIPPED_MODEL,
         *,
         detector: FaceDetector | None = None,
         max_faces: int = 4,
@@ -62,8 +69,8 @@ class FaceAnalyzer:
 
     @property
     def model(self) -> EmotionModel | None:
-        if self._model is _SHIPPED:
-            self._model = load_emotion_model()
+        if self._model is SHIPPED_MODEL:
+            self._model = load_litert_model()
         return self._model
 
     def analyze(self, jpeg: bytes) -> list[FaceReading]:

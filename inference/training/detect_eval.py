@@ -1,7 +1,7 @@
 """How often the face detector finds a face, and how often it imagines one, under webcam-like conditions.
 
 Two kinds of test frames, both made here (nothing downloaded):
-- generated faces (inference.synthetic) under named conditions: dim light, small or large faces, off-centre,
+- generated faces (inference.training.synthetic) under named conditions: dim light, small or large faces, off-centre,
   tilted heads;
 - real faces: FER-2013 images (48x48, from a folder/zip/csv the user points at) enlarged to webcam size and
   pasted onto a generated room with a margin around them, the way a face sits in a laptop webcam frame.
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from inference.detect import DetectorSettings, FaceDetector, box_overlap
-from inference.synthetic import FrameOptions, drifting_face_samples, synthetic_face_sample
+from inference.serving.detect import DetectorSettings, FaceDetector, box_overlap
+from inference.training.synthetic import FrameOptions, drifting_face_samples, synthetic_face_sample
 
 Box = tuple[int, int, int, int]
 
