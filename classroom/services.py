@@ -67,13 +67,19 @@ def participant_join(*, session: ClassSession, display_name: str) -> Participant
 
 
 def participant_leave(*, participant_id: int, delete_data: bool) -> None:
-    """Marks the student as gone; with delete_data, removes everything recorded about them in the session."""
-    from engagement.services import participant_data_delete
+    """Marks the student as gone. With delete_data, erases them from the session exactly as a teacher's
+    deletion does (`engagement.retention.participant_erase`): everything recorded about them, their summary
+    kept after a purge, and the participant row itself (name, join and consent times).
+
+    Not yet cleared here: their live record in the shared cache and their tile on an open dashboard (the
+    live path's `participant.disconnect` still updates both); see issue 14.
+    """
+    from engagement.retention import participant_erase
 
     with transaction.atomic():  # the row lock the live engine's writes wait on (engagement.live._present_locked)
         Participant.objects.filter(pk=participant_id).update(left_at=timezone.now())
-        if delete_data:
-            participant_data_delete(participant_id=participant_id)
+        if delete_data and (participant := Participant.objects.filter(pk=participant_id).first()) is not None:
+            participant_erase(participant=participant)
 
 
 def session_end_by_id(session_id: int) -> bool:
