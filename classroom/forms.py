@@ -1,6 +1,6 @@
 from django import forms
 
-from classroom.models import ClassSession, Course
+from classroom.models import JOIN_CODE_LENGTH, ClassSession, Course, join_code_parse
 from classroom.selectors import emotion_choice_allowed
 
 
@@ -29,14 +29,30 @@ class SessionStartForm(forms.ModelForm):
             del self.fields["emotion_enabled"]
 
 
+JOIN_CODE_FORMAT_ERROR = (
+    f"A join code is {JOIN_CODE_LENGTH} letters and digits, like ABC234 (codes never use 0, 1, I, L or O). "
+    "Check the code with your teacher."
+)
+
+
 class JoinForm(forms.Form):
-    code = forms.CharField(label="Join code", max_length=12)
+    code = forms.CharField(
+        label="Join code",
+        max_length=12,
+        error_messages={"max_length": JOIN_CODE_FORMAT_ERROR, "null_characters_not_allowed": JOIN_CODE_FORMAT_ERROR},
+    )
     display_name = forms.CharField(label="Your name (as the teacher will see it)", max_length=60)
     consent = forms.BooleanField(
         label="I have read what is collected and I agree to share my camera snapshots for this class.",
         required=True,
         error_messages={"required": "Please read what is collected and tick the box to continue."},
     )
+
+    def clean_code(self) -> str:
+        code = join_code_parse(self.cleaned_data["code"])
+        if code is None:
+            raise forms.ValidationError(JOIN_CODE_FORMAT_ERROR, code="join_code_format")
+        return code
 
     def clean_display_name(self) -> str:
         name = " ".join(self.cleaned_data["display_name"].split())

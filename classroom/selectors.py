@@ -8,16 +8,9 @@ from django.http import Http404
 from classroom.models import ClassSession, Course, Participant
 
 
-def normalize_join_code(code: str) -> str:
-    return "".join(code.split()).upper()
-
-
 def live_session_by_code(code: str) -> ClassSession | None:
-    return (
-        ClassSession.objects.select_related("course")
-        .filter(code=normalize_join_code(code), status=ClassSession.Status.LIVE)
-        .first()
-    )
+    """The live session with this join code; `code` must be one `join_code_parse` returned."""
+    return ClassSession.objects.select_related("course").filter(code=code, status=ClassSession.Status.LIVE).first()
 
 
 def courses_for_teacher(user: AbstractBaseUser) -> QuerySet[Course]:

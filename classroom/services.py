@@ -62,8 +62,20 @@ def session_set_sensitivity(*, session_id: int, sensitivity: str) -> None:
     ClassSession.objects.filter(pk=session_id).update(sensitivity=sensitivity)
 
 
+class SessionFull(Exception):
+    """The session already has MAX_PARTICIPANTS_PER_SESSION participants."""
+
+
 def participant_join(*, session: ClassSession, display_name: str) -> Participant:
-    return Participant.objects.create(session=session, display_name=display_name.strip(), consented_at=timezone.now())
+    """A new participant of the session; raises SessionFull at MAX_PARTICIPANTS_PER_SESSION (those who left count:
+    their rows are still there) so that one join link cannot fill the dashboard and the database."""
+    with transaction.atomic():
+        ClassSession.objects.select_for_update().filter(pk=session.pk).first()  # joins to one session in turn
+        if Participant.objects.filter(session=session).count() >= settings.MAX_PARTICIPANTS_PER_SESSION:
+            raise SessionFull(f"This class already has {settings.MAX_PARTICIPANTS_PER_SESSION} students.")
+        return Participant.objects.create(
+            session=session, display_name=display_name.strip(), consented_at=timezone.now()
+        )
 
 
 def participant_leave(*, participant_id: int, delete_data: bool) -> None:

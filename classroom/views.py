@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 from classroom import selectors, services
 from classroom.broadcast import session_ended_broadcast
 from classroom.consumers import LAYER_ERRORS
-from classroom.forms import CourseForm, JoinForm, SessionStartForm
+from classroom.forms import JOIN_CODE_FORMAT_ERROR, CourseForm, JoinForm, SessionStartForm
 from classroom.groups import participant_group
-from classroom.models import Course
-from classroom.ratelimit import rate_limit_hit, rate_limit_reached
+from classroom.models import ClassSession, Course, join_code_parse
+from classroom.ratelimit import client_address, rate_limit_hit, rate_limit_reached
 from classroom.tokens import InvalidToken, participant_claim, participant_token
 
 _TOKENS_KEY = "pulse_participant_tokens"
@@ -113,40 +113,61 @@ def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect("classroom:course_detail", course_id=session.course_id)
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+def _join_page(
+    request: HttpRequest, form: JoinForm, session: ClassSession | None, *, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "session": session, "privacy_items": selectors.privacy_items(session)}
+    return render(request, "classroom/join.html", context, status=status)
+
+
+def _join_refused(request: HttpRequest, form: JoinForm, message: str, *, status: int) -> HttpResponse:
+    if form.is_bound:
+        form.add_error(None, message)
+    else:
+        messages.error(request, message)
+    return _join_page(request, form, None, status=status)
 
 
 def join(request: HttpRequest, code: str = "") -> HttpResponse:
     form = JoinForm(request.POST or None, initial={"code": code})
     typed_code = request.POST.get("code", code)
+    if not typed_code:
+        return _join_page(request, form, None, status=400 if form.is_bound and not form.is_valid() else 200)
+    join_code = join_code_parse(typed_code)
+    if join_code is None:  # can name no class: refused before any limit is counted or any query is made
+        if form.is_bound:
+            form.is_valid()  # the code field says what a code looks like
+            return _join_page(request, form, None, status=400)
+        return _join_refused(request, form, JOIN_CODE_FORMAT_ERROR, status=400)
     # Every lookup of a code that names no live class counts, by GET (/join/<code>/) or POST, so the page
     # can't be used to guess codes; right codes don't count (a whole class behind one school NAT joins at once).
-    limit_key = f"join:{_client_ip(request)}"
-    if typed_code and rate_limit_reached(key=limit_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE):
-        too_many = "Too many attempts. Please wait a minute and try again."
-        if form.is_bound:
-            form.add_error(None, too_many)
-        else:
-            messages.error(request, too_many)
-        context = {"form": form, "session": None, "privacy_items": selectors.privacy_items(None)}
-        return render(request, "classroom/join.html", context, status=429)
-    session = selectors.live_session_by_code(typed_code) if typed_code else None
-    if typed_code and session is None:
-        rate_limit_hit(key=limit_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid() and session is None:
-            form.add_error("code", "No live class with that code. Check the code with your teacher.")
-        elif form.is_valid() and session is not None:
-            participant = services.participant_join(session=session, display_name=form.cleaned_data["display_name"])
-            tokens = request.session.get(_TOKENS_KEY, {})
-            tokens[str(session.pk)] = participant_token(participant_id=participant.pk, session_id=session.pk)
-            request.session[_TOKENS_KEY] = tokens
-            return redirect("classroom:student", session_id=session.pk)
-    context = {"form": form, "session": session, "privacy_items": selectors.privacy_items(session)}
-    return render(request, "classroom/join.html", context, status=status)
+    address = client_address(request)
+    guesses_key, joins_key = f"join:{address}", f"joined:{address}"
+    if rate_limit_reached(key=guesses_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE):
+        return _join_refused(request, form, "Too many attempts. Please wait a minute and try again.", status=429)
+    session = selectors.live_session_by_code(join_code)
+    if session is None:
+        rate_limit_hit(key=guesses_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE)
+    if request.method != "POST":
+        return _join_page(request, form, session)
+    if not form.is_valid():
+        return _join_page(request, form, session, status=400)
+    if session is None:
+        form.add_error("code", "No live class with that code. Check the code with your teacher.")
+        return _join_page(request, form, None, status=400)
+    if rate_limit_reached(key=joins_key, limit=settings.JOINS_PER_ADDRESS_PER_MINUTE):
+        message = "Too many students joined from your network in the last minute. Please wait a minute and try again."
+        return _join_refused(request, form, message, status=429)
+    try:
+        participant = services.participant_join(session=session, display_name=form.cleaned_data["display_name"])
+    except services.SessionFull as exc:
+        form.add_error(None, f"{exc} Ask your teacher.")
+        return _join_page(request, form, session, status=400)
+    rate_limit_hit(key=joins_key, limit=settings.JOINS_PER_ADDRESS_PER_MINUTE)
+    tokens = request.session.get(_TOKENS_KEY, {})
+    tokens[str(session.pk)] = participant_token(participant_id=participant.pk, session_id=session.pk)
+    request.session[_TOKENS_KEY] = tokens
+    return redirect("classroom:student", session_id=session.pk)
 
 
 def student(request: HttpRequest, session_id: int) -> HttpResponse:
