@@ -1,6 +1,11 @@
+import hashlib
+
 from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 
 from classroom.models import JOIN_CODE_LENGTH, ClassSession, Course, join_code_parse
+from classroom.ratelimit import client_address, rate_limit_hit, rate_limit_reached
 from classroom.selectors import emotion_choice_allowed
 
 
@@ -59,3 +64,27 @@ class JoinForm(forms.Form):
         if not name:
             raise forms.ValidationError("Please enter a name.")
         return name
+
+
+class TeacherLoginForm(AuthenticationForm):
+    """Django's log-in form, which stops checking passwords for a username, or from an address, once it has
+    had too many failures in LOGIN_FAILURE_WINDOW_S (counted in the shared cache): the right password waits
+    too. Per address the limit is generous, since a school's teachers may share one address."""
+
+    too_many = "Too many failed log-ins. Please wait a few minutes and try again."
+
+    def clean(self) -> dict:
+        username = (self.cleaned_data.get("username") or "").casefold()
+        limits = [
+            (f"login-user:{hashlib.sha256(username.encode()).hexdigest()}", settings.LOGIN_FAILURES_PER_USERNAME),
+            (f"login-address:{client_address(self.request)}", settings.LOGIN_FAILURES_PER_ADDRESS),
+        ]
+        window_s = settings.LOGIN_FAILURE_WINDOW_S
+        if any(rate_limit_reached(key=key, limit=limit, window_s=window_s) for key, limit in limits):
+            raise forms.ValidationError(self.too_many, code="too_many_attempts")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            for key, limit in limits:
+                rate_limit_hit(key=key, limit=limit, window_s=window_s)
+            raise

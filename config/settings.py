@@ -153,6 +153,10 @@ JOIN_ATTEMPTS_PER_MINUTE = envint("JOIN_ATTEMPTS_PER_MINUTE", "20")  # wrong cod
 # Joins with a right code, per address: generous, since a whole school may share one address (NAT).
 JOINS_PER_ADDRESS_PER_MINUTE = envint("JOINS_PER_ADDRESS_PER_MINUTE", "120")
 MAX_PARTICIPANTS_PER_SESSION = envint("MAX_PARTICIPANTS_PER_SESSION", "300")
+# Failed teacher log-ins per window, per username and (generously: a school shares one address) per address.
+LOGIN_FAILURES_PER_USERNAME = envint("LOGIN_FAILURES_PER_USERNAME", "10")
+LOGIN_FAILURES_PER_ADDRESS = envint("LOGIN_FAILURES_PER_ADDRESS", "100")
+LOGIN_FAILURE_WINDOW_S = envint("LOGIN_FAILURE_WINDOW_S", "900")
 TIMELINE_BUCKET_S = envint("TIMELINE_BUCKET_S", "5")
 # A session's timeline bucket and class alert are recomputed at most this often (seconds), whatever the frame rate.
 SESSION_REFRESH_S = envint("SESSION_REFRESH_S", "1")
