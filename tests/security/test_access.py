@@ -165,11 +165,13 @@ def test_the_student_page_of_another_session_needs_its_own_token(client, course,
 # --- origins, headers, CSRF
 
 
-async def origin_socket(origin: bytes | None) -> bool:
+async def origin_socket(origin: bytes | None, host: bytes | None = b"testserver", **headers: bytes) -> bool:
     from config.asgi import application
 
-    headers = [(b"origin", origin)] if origin is not None else []
-    communicator = WebsocketCommunicator(application, "/ws/student/", headers=headers)
+    sent = [(b"origin", origin)] if origin is not None else []
+    sent += [(b"host", host)] if host is not None else []
+    sent += [(name.replace("_", "-").encode(), value) for name, value in headers.items()]
+    communicator = WebsocketCommunicator(application, "/ws/student/", headers=sent)
     connected, _ = await communicator.connect()
     await communicator.disconnect()
     return connected
@@ -177,17 +179,53 @@ async def origin_socket(origin: bytes | None) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    ("origin", "allowed"),
-    [(b"http://evil.example", False), (b"http://127.0.0.1.evil.example", False), (None, False)],
+    ("origin", "host"),
+    [
+        (b"http://evil.example", b"testserver"),
+        (b"http://127.0.0.1.evil.example", b"127.0.0.1"),
+        (None, b"testserver"),
+        (b"http://testserver", None),
+        (b"http://127.0.0.1:9999", b"127.0.0.1:8000"),  # another port of the same host
+        (b"http://127.0.0.1", b"127.0.0.1:8000"),
+        (b"https://testserver", b"testserver"),  # another scheme: this server is plain http here
+        (b"http://evil.example", b"evil.example"),  # a host not in ALLOWED_HOSTS (DNS rebinding)
+        (b"null", b"testserver"),
+    ],
 )
-async def test_websockets_from_a_foreign_origin_are_refused(layer, origin, allowed):
-    assert await origin_socket(origin) is allowed
+async def test_websockets_from_a_foreign_origin_are_refused(layer, origin, host):
+    assert await origin_socket(origin, host) is False
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_websockets_from_the_sites_own_origin_reach_the_consumer(layer):
+@pytest.mark.parametrize(
+    ("origin", "host"),
+    [
+        (b"http://testserver", b"testserver"),
+        (b"http://127.0.0.1:8000", b"127.0.0.1:8000"),
+        (b"http://LOCALHOST:8000", b"localhost:8000"),
+    ],
+)
+async def test_websockets_from_the_sites_own_origin_reach_the_consumer(layer, origin, host):
     # It connects (to say "not allowed" and close with 4001: no token), unlike a foreign origin.
-    assert await origin_socket(b"http://testserver") is True
+    assert await origin_socket(origin, host) is True
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_behind_a_tls_proxy_only_the_https_origin_is_the_sites(layer, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    host = b"pulse.example.org"
+    settings.ALLOWED_HOSTS = [host.decode()]
+    assert await origin_socket(b"https://pulse.example.org", host, x_forwarded_proto=b"https") is True
+    assert await origin_socket(b"http://pulse.example.org", host, x_forwarded_proto=b"https") is False
+    assert await origin_socket(b"https://pulse.example.org:8443", host, x_forwarded_proto=b"https") is False
+    assert await origin_socket(b"https://pulse.example.org", host) is False  # the proxy did not say https
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_origin_in_csrf_trusted_origins_is_accepted(layer, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://pulse.example.org"]
+    assert await origin_socket(b"https://pulse.example.org", b"10.0.0.5:8001") is True
+    assert await origin_socket(b"https://pulse.example.org:444", b"10.0.0.5:8001") is False
 
 
 @pytest.mark.django_db
