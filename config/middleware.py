@@ -5,23 +5,29 @@ from typing import Any
 
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port, validate_host
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        # Plotly writes style attributes on the elements it draws.
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "connect-src 'self' ws: wss:",
-        "frame-ancestors 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-    ]
-)
+
+def content_security_policy(host: str | None) -> str:
+    """The policy for a page served as `host` (the request's validated Host). Sockets may go to this host only:
+    'self' covers same-origin ws: and wss: in current browsers, but Safari before 16 needs them spelt out."""
+    sockets = f" ws://{host} wss://{host}" if host else ""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            # Plotly writes style attributes on the elements it draws.
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "media-src 'self' blob:",
+            f"connect-src 'self'{sockets}",
+            "frame-ancestors 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+        ]
+    )
 
 
 class ContentSecurityPolicyMiddleware:
@@ -30,7 +36,11 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        try:
+            host: str | None = request.get_host()
+        except DisallowedHost:
+            host = None
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(host))
         response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         return response
 

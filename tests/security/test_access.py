@@ -19,7 +19,7 @@ from django.urls import URLPattern, get_resolver, reverse
 from classroom import consumers
 from classroom.services import participant_join, session_end, session_start
 from classroom.tokens import participant_token
-from config.middleware import CONTENT_SECURITY_POLICY
+from config.middleware import content_security_policy
 from tests.classroom.conftest import token_for
 from tests.classroom.live import closed_with, receive_until, student_socket
 
@@ -232,12 +232,22 @@ async def test_an_origin_in_csrf_trusted_origins_is_accepted(layer, settings):
 def test_pages_carry_a_strict_csp_and_refuse_framing(client, live_session):
     response = client.get(reverse("classroom:join_code", args=[live_session.code]))
     directives = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
-    assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert response["Content-Security-Policy"] == content_security_policy("testserver")
     assert directives["script-src"] == "'self'"
     assert "unsafe-inline" not in directives["script-src"] and "unsafe-eval" not in directives["script-src"]
     assert directives["frame-ancestors"] == "'none'" and directives["default-src"] == "'self'"
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_sockets_may_go_to_this_host_only(client, settings):
+    """connect-src once allowed `ws: wss:`, any host: a script injected into a page could have sent what it read
+    anywhere over a socket."""
+    settings.ALLOWED_HOSTS = ["pulse.example.org"]
+    response = client.get(reverse("classroom:join"), HTTP_HOST="pulse.example.org")
+    directives = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
+    assert directives["connect-src"].split() == ["'self'", "ws://pulse.example.org", "wss://pulse.example.org"]
 
 
 def test_no_template_has_an_inline_script_or_handler():
