@@ -47,8 +47,14 @@ class JoinForm(forms.Form):
         error_messages={"max_length": JOIN_CODE_FORMAT_ERROR, "null_characters_not_allowed": JOIN_CODE_FORMAT_ERROR},
     )
     display_name = forms.CharField(label="Your name (as the teacher will see it)", max_length=60)
+    camera = forms.BooleanField(
+        label="Turn my camera on when I join",
+        help_text="Optional. Without it you take part with the buttons, notes and your teacher's questions; you can "
+        "turn it on, and pause it, at any time.",
+        required=False,
+    )
     consent = forms.BooleanField(
-        label="I have read what is collected and I agree to share my camera snapshots for this class.",
+        label="I have read what is collected and I agree to join this class.",
         required=True,
         error_messages={"required": "Please read what is collected and tick the box to continue."},
     )

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from classroom import selectors, services
@@ -19,9 +20,10 @@ from classroom.forms import JOIN_CODE_FORMAT_ERROR, CourseForm, JoinForm, Sessio
 from classroom.groups import participant_group
 from classroom.models import ClassSession, Course, join_code_parse
 from classroom.ratelimit import client_address, rate_limit_hit, rate_limit_reached
-from classroom.tokens import InvalidToken, participant_claim, participant_token
+from classroom.tokens import InvalidToken, ParticipantClaim, participant_claim, participant_token
 
 _TOKENS_KEY = "pulse_participant_tokens"
+_CAMERA_START_KEY = "pulse_camera_start"
 log = logging.getLogger(__name__)
 
 
@@ -167,59 +169,80 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
     tokens = request.session.get(_TOKENS_KEY, {})
     tokens[str(session.pk)] = participant_token(participant_id=participant.pk, session_id=session.pk)
     request.session[_TOKENS_KEY] = tokens
+    if form.cleaned_data["camera"]:  # the student page starts the camera once, as they chose here
+        request.session[_CAMERA_START_KEY] = session.pk
     return redirect("classroom:student", session_id=session.pk)
 
 
-def student(request: HttpRequest, session_id: int) -> HttpResponse:
-    token = request.session.get(_TOKENS_KEY, {}).get(str(session_id))
-
+def _own_claim(request: HttpRequest, session_id: int) -> ParticipantClaim | None:
+    """This browser's own participant claim on the session (from the token its Django session keeps), or None."""
     try:
-        claim = participant_claim(token)
+        claim = participant_claim(request.session.get(_TOKENS_KEY, {}).get(str(session_id)))
     except InvalidToken:
+        return None
+    return claim if claim.session_id == session_id else None
+
+
+def _student_socket_close(participant_id: int) -> None:
+    try:
+        async_to_sync(get_channel_layer().group_send)(participant_group(participant_id), {"type": "participant.left"})
+    except LAYER_ERRORS:
+        log.warning("channel layer unavailable: a leaving student's socket stays open until it next reconnects")
+
+
+@never_cache  # Back after leaving asks the server again, which explains, rather than showing a stale live page
+def student(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The student's live page; once they left, their data was deleted or the class ended, a page that says so."""
+    claim = _own_claim(request, session_id)
+    if claim is None:
         messages.info(request, "Please join the class with its code first.")
         return redirect("classroom:join")
-    participant = selectors.participant_in_session(claim.participant_id, claim.session_id)
-    if participant is None or not participant.session.is_live:
-        messages.info(request, "That class has ended or you have left it.")
-        return redirect("classroom:join")
+    participant = selectors.participant_of_session(claim.participant_id, session_id)
+    if participant is None or participant.left_at is not None or not participant.session.is_live:
+        state = "deleted" if participant is None else "left" if participant.left_at is not None else "ended"
+        session = participant.session if participant else selectors.session_by_id(session_id)
+        return render(request, "classroom/student_done.html", {"state": state, "session": session})
     session = participant.session
+    camera_start = request.session.pop(_CAMERA_START_KEY, None) == session.pk
     return render(
         request,
         "classroom/student.html",
         {
             "session": session,
             "participant": participant,
-            "ws_path": f"/ws/student/?token={token}",
+            "ws_path": f"/ws/student/?token={request.session[_TOKENS_KEY][str(session_id)]}",
             "frame_interval_ms": int(session.frame_interval_s * 1000),
             "privacy_items": selectors.privacy_items(session),
-            "leave_url": reverse("classroom:join"),
+            "camera_start": camera_start,
+            "join_url": reverse("classroom:join"),
         },
     )
 
 
 @require_POST
+def student_leave(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The student leaves; the page they land on says so and still offers to delete their data."""
+    claim = _own_claim(request, session_id)
+    if claim is None:
+        messages.info(request, "You are not in that class from this browser.")
+        return redirect("classroom:join")
+    services.participant_leave(participant_id=claim.participant_id, delete_data=False)
+    _student_socket_close(claim.participant_id)
+    return redirect("classroom:student", session_id=session_id)
+
+
+@require_POST
 def student_data_delete(request: HttpRequest, session_id: int) -> HttpResponse:
-    """The student leaves and has everything recorded about them in this session deleted.
+    """The student leaves and is erased from the session (as a teacher's per-student deletion erases them).
 
     Works without a live socket (and after the class ended), from the participant token kept in the
-    browser's own Django session: nobody else's data can be named here.
+    browser's own Django session: nobody else's data can be named here. The token stays, so that this
+    browser's student page (and Back) can say the data was deleted; it opens nothing any more.
     """
-    tokens = request.session.get(_TOKENS_KEY, {})
-    try:
-        claim = participant_claim(tokens.get(str(session_id)))
-        if claim.session_id != session_id:
-            raise InvalidToken("token of another session")
-    except InvalidToken:
+    claim = _own_claim(request, session_id)
+    if claim is None:
         messages.info(request, "There is nothing of yours to delete in that class from this browser.")
         return redirect("classroom:join")
     services.participant_leave(participant_id=claim.participant_id, delete_data=True)
-    try:  # closes the student's socket, if one is open
-        async_to_sync(get_channel_layer().group_send)(
-            participant_group(claim.participant_id), {"type": "participant.left"}
-        )
-    except LAYER_ERRORS:
-        log.warning("channel layer unavailable: a leaving student's socket stays open until it next reconnects")
-    tokens.pop(str(session_id), None)
-    request.session[_TOKENS_KEY] = tokens
-    messages.success(request, "You have left the class and your data from it has been deleted.")
-    return redirect("classroom:join")
+    _student_socket_close(claim.participant_id)
+    return redirect("classroom:student", session_id=session_id)

@@ -25,7 +25,13 @@ from tests.classroom.live import closed_with, receive_until, student_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 # Pages a student opens (no login: the join code, then a participant token kept in their own session).
-STUDENT_PAGES = {"classroom:join", "classroom:join_code", "classroom:student", "classroom:student_data_delete"}
+STUDENT_PAGES = {
+    "classroom:join",
+    "classroom:join_code",
+    "classroom:student",
+    "classroom:student_leave",
+    "classroom:student_data_delete",
+}
 
 
 def teacher_pages() -> dict[str, list[str]]:
@@ -352,8 +358,14 @@ def test_a_whole_class_behind_one_address_can_join(client, live_session, setting
 
 def test_every_test_named_in_security_md_exists():
     text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
-    prefixes = {"S/": "tests/security/", "C/": "tests/classroom/", "E/": "tests/engagement/"}
-    named = re.findall(r"`([SCE]/[a-z_]+\.py)::([a-z0-9_]+)`", text)
+    prefixes = {
+        "S/": "tests/security/",
+        "C/": "tests/classroom/",
+        "E/": "tests/engagement/",
+        "I/": "tests/inference/",
+        "B/": "tests/e2e/",
+    }
+    named = re.findall(r"`([SCEIB]/[a-z_]+\.py)::([a-z0-9_]+)`", text)
     assert len(named) >= 40
     missing = []
     for short_path, test_name in named:

@@ -244,15 +244,17 @@ async def test_a_student_deletes_their_data_with_a_plain_post_even_without_a_soc
     await stream_and_report(browser, dashboard, frames, participant)
 
     response = await database_sync_to_async(client.post)(delete_url)
-    assert response["Location"] == reverse("classroom:join")
+    assert response["Location"] == reverse("classroom:student", args=[live_session.pk])
     assert await closed_with(browser) == 1000  # the open socket was told to go
     await browser.disconnect()
     await gone_from_the_dashboard(dashboard)
     assert await database_sync_to_async(recorded_about)(participant) == {"readings": 0, "flags": 0, "voice": 0}
     assert not await database_sync_to_async(Participant.objects.filter(pk=participant.pk).exists)()
-    # The token is gone from this browser: the student page sends it to join again.
-    again = await database_sync_to_async(client.get)(reverse("classroom:student", args=[live_session.pk]))
-    assert again["Location"] == reverse("classroom:join")
+    # This browser's student page (and Back) now says so; the old token opens no socket.
+    again = await database_sync_to_async(client.get)(response["Location"])
+    assert "Your data from this class was deleted" in again.content.decode()
+    refused = await student_socket(token_for(participant))
+    assert await closed_with(refused) == consumers.CLOSE_UNAUTHORIZED
 
 
 def erase_as_teacher(client: Client, scripted: Scripted) -> None:
