@@ -140,7 +140,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         if form.is_bound:
             form.is_valid()  # the code field says what a code looks like
             return _join_page(request, form, None, status=400)
-        return _join_refused(request, form, JOIN_CODE_FORMAT_ERROR, status=400)
+        return _join_refused(request, JoinForm(), JOIN_CODE_FORMAT_ERROR, status=400)  # not shown back in the field
     # Every lookup of a code that names no live class counts, by GET (/join/<code>/) or POST, so the page
     # can't be used to guess codes; right codes don't count (a whole class behind one school NAT joins at once).
     address = client_address(request)

@@ -46,6 +46,7 @@ def test_a_join_link_whose_code_cannot_be_one_says_so_without_a_query(
         response = client.get(path)
     assert response.status_code == 400
     assert "A join code is 6 letters and digits" in response.content.decode()
+    assert "\x00" not in response.content.decode()  # not written back into the code field
 
 
 def test_codes_that_cannot_be_one_do_not_count_as_guesses(client, live_session, settings):
