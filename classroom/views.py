@@ -219,16 +219,22 @@ def student(request: HttpRequest, session_id: int) -> HttpResponse:
     )
 
 
+def _student_leaves(request: HttpRequest, session_id: int, *, delete_data: bool, not_yours: str) -> HttpResponse:
+    claim = _own_claim(request, session_id)
+    if claim is None:
+        messages.info(request, not_yours)
+        return redirect("classroom:join")
+    services.participant_leave(participant_id=claim.participant_id, delete_data=delete_data)
+    _student_socket_close(claim.participant_id)
+    return redirect("classroom:student", session_id=session_id)
+
+
 @require_POST
 def student_leave(request: HttpRequest, session_id: int) -> HttpResponse:
     """The student leaves; the page they land on says so and still offers to delete their data."""
-    claim = _own_claim(request, session_id)
-    if claim is None:
-        messages.info(request, "You are not in that class from this browser.")
-        return redirect("classroom:join")
-    services.participant_leave(participant_id=claim.participant_id, delete_data=False)
-    _student_socket_close(claim.participant_id)
-    return redirect("classroom:student", session_id=session_id)
+    return _student_leaves(
+        request, session_id, delete_data=False, not_yours="You are not in that class from this browser."
+    )
 
 
 @require_POST
@@ -239,10 +245,9 @@ def student_data_delete(request: HttpRequest, session_id: int) -> HttpResponse:
     browser's own Django session: nobody else's data can be named here. The token stays, so that this
     browser's student page (and Back) can say the data was deleted; it opens nothing any more.
     """
-    claim = _own_claim(request, session_id)
-    if claim is None:
-        messages.info(request, "There is nothing of yours to delete in that class from this browser.")
-        return redirect("classroom:join")
-    services.participant_leave(participant_id=claim.participant_id, delete_data=True)
-    _student_socket_close(claim.participant_id)
-    return redirect("classroom:student", session_id=session_id)
+    return _student_leaves(
+        request,
+        session_id,
+        delete_data=True,
+        not_yours="There is nothing of yours to delete in that class from this browser.",
+    )
