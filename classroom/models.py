@@ -15,6 +15,15 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
+def join_code_parse(typed: str) -> str | None:
+    """The join code a student typed, upper-cased and without spaces or dashes; None when it cannot be one
+    (wrong length, or a character outside the alphabet: a NUL, a letter codes never use)."""
+    code = "".join(typed.replace("-", " ").split()).upper()
+    if len(code) != JOIN_CODE_LENGTH or any(c not in JOIN_CODE_ALPHABET for c in code):
+        return None
+    return code
+
+
 class Course(models.Model):
     teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="courses")
     name = models.CharField(max_length=120)

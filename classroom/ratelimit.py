@@ -1,8 +1,14 @@
-"""A fixed-window counter in the shared cache (Redis in production), for join attempts."""
+"""A fixed-window counter in the shared cache (Redis in production), for join and log-in attempts."""
 
 import time
 
 from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address as the server sees it (behind a proxy, daphne's --proxy-headers sets it)."""
+    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def _bucket(key: str, window_s: int) -> str:

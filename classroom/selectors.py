@@ -8,16 +8,9 @@ from django.http import Http404
 from classroom.models import ClassSession, Course, Participant
 
 
-def normalize_join_code(code: str) -> str:
-    return "".join(code.split()).upper()
-
-
 def live_session_by_code(code: str) -> ClassSession | None:
-    return (
-        ClassSession.objects.select_related("course")
-        .filter(code=normalize_join_code(code), status=ClassSession.Status.LIVE)
-        .first()
-    )
+    """The live session with this join code; `code` must be one `join_code_parse` returned."""
+    return ClassSession.objects.select_related("course").filter(code=code, status=ClassSession.Status.LIVE).first()
 
 
 def courses_for_teacher(user: AbstractBaseUser) -> QuerySet[Course]:
@@ -61,6 +54,19 @@ def participant_in_session(participant_id: int, session_id: int) -> Participant 
     )
 
 
+def participant_of_session(participant_id: int, session_id: int) -> Participant | None:
+    """The participant, present or gone (left_at set), with their session; None when there is no such row."""
+    return (
+        Participant.objects.select_related("session", "session__course")
+        .filter(pk=participant_id, session_id=session_id)
+        .first()
+    )
+
+
+def session_by_id(session_id: int) -> ClassSession | None:
+    return ClassSession.objects.select_related("course").filter(pk=session_id).first()
+
+
 def emotion_choice_allowed() -> bool:
     return settings.EMOTION_INFERENCE == "per-session"
 
@@ -70,27 +76,41 @@ def _seconds(value: float) -> str:
 
 
 def privacy_items(session: ClassSession | None) -> list[str]:
-    """What a student is told, in plain words, before they consent."""
+    """What a student is told, in plain words, before they consent: what the teacher sees, what is sent with
+    the camera on and off, what is kept and for how long."""
     interval = "1-2 seconds" if session is None else _seconds(session.frame_interval_s)
     emotion_on = session.emotion_enabled if session else settings.EMOTION_INFERENCE != "off"
-    items = [f"Your browser sends a small, low-resolution snapshot from your camera every {interval}."]
+    days = settings.READING_RETENTION_DAYS
+    items = [
+        "Your teacher sees your name, the buttons you tap (such as “I'm confused”), any note you add and your "
+        "answers to their questions.",
+        f"The camera is your choice. With it on, your browser sends a small, low-resolution snapshot every {interval}.",
+    ]
     if emotion_on:
         items.append(
-            "The server looks for your face and estimates your facial expression (for example neutral, happy, "
-            "confused-looking). Only these estimates are stored, as numbers."
+            "The server looks for your face and estimates your facial expression. Your teacher sees a label such as "
+            "Happy, Neutral or Sad next to your name, and how sure the estimate is."
         )
     else:
         items.append(
-            "Emotion estimation is switched off: the server only checks whether a face is in view and whether "
-            "the picture is too dark or blurry. No emotion is estimated."
+            "Emotion estimation is switched off: the server only checks whether a face is in view and whether the "
+            "picture is too dark or blurry. No emotion is estimated."
         )
     items.append("Snapshots are processed in memory and are never saved.")
     if session and session.show_snapshots:
         items.append("Your teacher sees your latest snapshot on their screen while the class is live.")
+    flags = "Confused, Bored or Absent" if emotion_on else "Bored or Absent"
     items += [
-        "The page also tells the server whether this tab is visible and focused, and how long since you last "
-        "used the page, so a teacher is not misled by a poorly lit picture.",
-        "You can pause your camera at any time, and leave and ask for your data from this session to be deleted.",
+        "With the camera on, paused or off, the page also tells the server whether this tab is visible and "
+        "focused, and how long since you last used the page.",
+        f"From all this your teacher sees an engagement score from 0 to 100 next to your name, and labels such as "
+        f"{flags} (for example when this tab is hidden for a while), each with its reason in words.",
+        f"Your teacher gets a report of this class that names you, and can download it as spreadsheets (CSV). "
+        f"The detailed readings are kept for {days} days; your summary, labels and notes stay in the report until "
+        f"your teacher deletes it.",
+        "Nothing here is a grade: Classroom Pulse gives no marks.",
+        "You can pause your camera at any time. You can leave, and delete everything recorded about you in this "
+        "class, your name included, during the class or after it ends.",
     ]
     return items
 

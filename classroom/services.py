@@ -62,18 +62,36 @@ def session_set_sensitivity(*, session_id: int, sensitivity: str) -> None:
     ClassSession.objects.filter(pk=session_id).update(sensitivity=sensitivity)
 
 
+class SessionFull(Exception):
+    """The session already has MAX_PARTICIPANTS_PER_SESSION participants."""
+
+
 def participant_join(*, session: ClassSession, display_name: str) -> Participant:
-    return Participant.objects.create(session=session, display_name=display_name.strip(), consented_at=timezone.now())
+    """A new participant of the session; raises SessionFull at MAX_PARTICIPANTS_PER_SESSION (those who left count:
+    their rows are still there) so that one join link cannot fill the dashboard and the database."""
+    with transaction.atomic():
+        ClassSession.objects.select_for_update().filter(pk=session.pk).first()  # joins to one session in turn
+        if Participant.objects.filter(session=session).count() >= settings.MAX_PARTICIPANTS_PER_SESSION:
+            raise SessionFull(f"This class already has {settings.MAX_PARTICIPANTS_PER_SESSION} students.")
+        return Participant.objects.create(
+            session=session, display_name=display_name.strip(), consented_at=timezone.now()
+        )
 
 
 def participant_leave(*, participant_id: int, delete_data: bool) -> None:
-    """Marks the student as gone; with delete_data, removes everything recorded about them in the session."""
-    from engagement.services import participant_data_delete
+    """Marks the student as gone. With delete_data, erases them from the session exactly as a teacher's
+    deletion does (`engagement.retention.participant_erase`): everything recorded about them, their summary
+    kept after a purge, and the participant row itself (name, join and consent times).
+
+    Not yet cleared here: their live record in the shared cache and their tile on an open dashboard (the
+    live path's `participant.disconnect` still updates both); see issue 14.
+    """
+    from engagement.retention import participant_erase
 
     with transaction.atomic():  # the row lock the live engine's writes wait on (engagement.live._present_locked)
         Participant.objects.filter(pk=participant_id).update(left_at=timezone.now())
-        if delete_data:
-            participant_data_delete(participant_id=participant_id)
+        if delete_data and (participant := Participant.objects.filter(pk=participant_id).first()) is not None:
+            participant_erase(participant=participant)
 
 
 def session_end_by_id(session_id: int) -> bool:

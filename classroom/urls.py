@@ -12,6 +12,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/live/", views.session_live, name="session_live"),
     path("sessions/<int:session_id>/end/", views.session_end, name="session_end"),
     path("sessions/<int:session_id>/student/", views.student, name="student"),
+    path("sessions/<int:session_id>/student/leave/", views.student_leave, name="student_leave"),
     path("sessions/<int:session_id>/student/delete-my-data/", views.student_data_delete, name="student_data_delete"),
     path("join/", views.join, name="join"),
     path("join/<str:code>/", views.join, name="join_code"),

@@ -10,18 +10,20 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from classroom import selectors, services
 from classroom.broadcast import session_ended_broadcast
 from classroom.consumers import LAYER_ERRORS
-from classroom.forms import CourseForm, JoinForm, SessionStartForm
+from classroom.forms import JOIN_CODE_FORMAT_ERROR, CourseForm, JoinForm, SessionStartForm
 from classroom.groups import participant_group
-from classroom.models import Course
-from classroom.ratelimit import rate_limit_hit, rate_limit_reached
-from classroom.tokens import InvalidToken, participant_claim, participant_token
+from classroom.models import ClassSession, Course, join_code_parse
+from classroom.ratelimit import client_address, rate_limit_hit, rate_limit_reached
+from classroom.tokens import InvalidToken, ParticipantClaim, participant_claim, participant_token
 
 _TOKENS_KEY = "pulse_participant_tokens"
+_CAMERA_START_KEY = "pulse_camera_start"
 log = logging.getLogger(__name__)
 
 
@@ -113,92 +115,139 @@ def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect("classroom:course_detail", course_id=session.course_id)
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+def _join_page(
+    request: HttpRequest, form: JoinForm, session: ClassSession | None, *, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "session": session, "privacy_items": selectors.privacy_items(session)}
+    return render(request, "classroom/join.html", context, status=status)
+
+
+def _join_refused(request: HttpRequest, form: JoinForm, message: str, *, status: int) -> HttpResponse:
+    if form.is_bound:
+        form.add_error(None, message)
+    else:
+        messages.error(request, message)
+    return _join_page(request, form, None, status=status)
 
 
 def join(request: HttpRequest, code: str = "") -> HttpResponse:
     form = JoinForm(request.POST or None, initial={"code": code})
     typed_code = request.POST.get("code", code)
+    if not typed_code:
+        return _join_page(request, form, None, status=400 if form.is_bound and not form.is_valid() else 200)
+    join_code = join_code_parse(typed_code)
+    if join_code is None:  # can name no class: refused before any limit is counted or any query is made
+        if form.is_bound:
+            form.is_valid()  # the code field says what a code looks like
+            return _join_page(request, form, None, status=400)
+        return _join_refused(request, JoinForm(), JOIN_CODE_FORMAT_ERROR, status=400)  # not shown back in the field
     # Every lookup of a code that names no live class counts, by GET (/join/<code>/) or POST, so the page
     # can't be used to guess codes; right codes don't count (a whole class behind one school NAT joins at once).
-    limit_key = f"join:{_client_ip(request)}"
-    if typed_code and rate_limit_reached(key=limit_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE):
-        too_many = "Too many attempts. Please wait a minute and try again."
-        if form.is_bound:
-            form.add_error(None, too_many)
-        else:
-            messages.error(request, too_many)
-        context = {"form": form, "session": None, "privacy_items": selectors.privacy_items(None)}
-        return render(request, "classroom/join.html", context, status=429)
-    session = selectors.live_session_by_code(typed_code) if typed_code else None
-    if typed_code and session is None:
-        rate_limit_hit(key=limit_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid() and session is None:
-            form.add_error("code", "No live class with that code. Check the code with your teacher.")
-        elif form.is_valid() and session is not None:
-            participant = services.participant_join(session=session, display_name=form.cleaned_data["display_name"])
-            tokens = request.session.get(_TOKENS_KEY, {})
-            tokens[str(session.pk)] = participant_token(participant_id=participant.pk, session_id=session.pk)
-            request.session[_TOKENS_KEY] = tokens
-            return redirect("classroom:student", session_id=session.pk)
-    context = {"form": form, "session": session, "privacy_items": selectors.privacy_items(session)}
-    return render(request, "classroom/join.html", context, status=status)
-
-
-def student(request: HttpRequest, session_id: int) -> HttpResponse:
-    token = request.session.get(_TOKENS_KEY, {}).get(str(session_id))
-
+    address = client_address(request)
+    guesses_key, joins_key = f"join:{address}", f"joined:{address}"
+    if rate_limit_reached(key=guesses_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE):
+        return _join_refused(request, form, "Too many attempts. Please wait a minute and try again.", status=429)
+    session = selectors.live_session_by_code(join_code)
+    if session is None:
+        rate_limit_hit(key=guesses_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE)
+    if request.method != "POST":
+        return _join_page(request, form, session)
+    if not form.is_valid():
+        return _join_page(request, form, session, status=400)
+    if session is None:
+        form.add_error("code", "No live class with that code. Check the code with your teacher.")
+        return _join_page(request, form, None, status=400)
+    if rate_limit_reached(key=joins_key, limit=settings.JOINS_PER_ADDRESS_PER_MINUTE):
+        message = "Too many students joined from your network in the last minute. Please wait a minute and try again."
+        return _join_refused(request, form, message, status=429)
     try:
-        claim = participant_claim(token)
+        participant = services.participant_join(session=session, display_name=form.cleaned_data["display_name"])
+    except services.SessionFull as exc:
+        form.add_error(None, f"{exc} Ask your teacher.")
+        return _join_page(request, form, session, status=400)
+    rate_limit_hit(key=joins_key, limit=settings.JOINS_PER_ADDRESS_PER_MINUTE)
+    tokens = request.session.get(_TOKENS_KEY, {})
+    tokens[str(session.pk)] = participant_token(participant_id=participant.pk, session_id=session.pk)
+    request.session[_TOKENS_KEY] = tokens
+    if form.cleaned_data["camera"]:  # the student page starts the camera once, as they chose here
+        request.session[_CAMERA_START_KEY] = session.pk
+    return redirect("classroom:student", session_id=session.pk)
+
+
+def _own_claim(request: HttpRequest, session_id: int) -> ParticipantClaim | None:
+    """This browser's own participant claim on the session (from the token its Django session keeps), or None."""
+    try:
+        claim = participant_claim(request.session.get(_TOKENS_KEY, {}).get(str(session_id)))
     except InvalidToken:
+        return None
+    return claim if claim.session_id == session_id else None
+
+
+def _student_socket_close(participant_id: int) -> None:
+    try:
+        async_to_sync(get_channel_layer().group_send)(participant_group(participant_id), {"type": "participant.left"})
+    except LAYER_ERRORS:
+        log.warning("channel layer unavailable: a leaving student's socket stays open until it next reconnects")
+
+
+@never_cache  # Back after leaving asks the server again, which explains, rather than showing a stale live page
+def student(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The student's live page; once they left, their data was deleted or the class ended, a page that says so."""
+    claim = _own_claim(request, session_id)
+    if claim is None:
         messages.info(request, "Please join the class with its code first.")
         return redirect("classroom:join")
-    participant = selectors.participant_in_session(claim.participant_id, claim.session_id)
-    if participant is None or not participant.session.is_live:
-        messages.info(request, "That class has ended or you have left it.")
-        return redirect("classroom:join")
+    participant = selectors.participant_of_session(claim.participant_id, session_id)
+    if participant is None or participant.left_at is not None or not participant.session.is_live:
+        state = "deleted" if participant is None else "left" if participant.left_at is not None else "ended"
+        session = participant.session if participant else selectors.session_by_id(session_id)
+        return render(request, "classroom/student_done.html", {"state": state, "session": session})
     session = participant.session
+    camera_start = request.session.pop(_CAMERA_START_KEY, None) == session.pk
     return render(
         request,
         "classroom/student.html",
         {
             "session": session,
             "participant": participant,
-            "ws_path": f"/ws/student/?token={token}",
+            "ws_path": f"/ws/student/?token={request.session[_TOKENS_KEY][str(session_id)]}",
             "frame_interval_ms": int(session.frame_interval_s * 1000),
             "privacy_items": selectors.privacy_items(session),
-            "leave_url": reverse("classroom:join"),
+            "camera_start": camera_start,
+            "join_url": reverse("classroom:join"),
         },
+    )
+
+
+def _student_leaves(request: HttpRequest, session_id: int, *, delete_data: bool, not_yours: str) -> HttpResponse:
+    claim = _own_claim(request, session_id)
+    if claim is None:
+        messages.info(request, not_yours)
+        return redirect("classroom:join")
+    services.participant_leave(participant_id=claim.participant_id, delete_data=delete_data)
+    _student_socket_close(claim.participant_id)
+    return redirect("classroom:student", session_id=session_id)
+
+
+@require_POST
+def student_leave(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The student leaves; the page they land on says so and still offers to delete their data."""
+    return _student_leaves(
+        request, session_id, delete_data=False, not_yours="You are not in that class from this browser."
     )
 
 
 @require_POST
 def student_data_delete(request: HttpRequest, session_id: int) -> HttpResponse:
-    """The student leaves and has everything recorded about them in this session deleted.
+    """The student leaves and is erased from the session (as a teacher's per-student deletion erases them).
 
     Works without a live socket (and after the class ended), from the participant token kept in the
-    browser's own Django session: nobody else's data can be named here.
+    browser's own Django session: nobody else's data can be named here. The token stays, so that this
+    browser's student page (and Back) can say the data was deleted; it opens nothing any more.
     """
-    tokens = request.session.get(_TOKENS_KEY, {})
-    try:
-        claim = participant_claim(tokens.get(str(session_id)))
-        if claim.session_id != session_id:
-            raise InvalidToken("token of another session")
-    except InvalidToken:
-        messages.info(request, "There is nothing of yours to delete in that class from this browser.")
-        return redirect("classroom:join")
-    services.participant_leave(participant_id=claim.participant_id, delete_data=True)
-    try:  # closes the student's socket, if one is open
-        async_to_sync(get_channel_layer().group_send)(
-            participant_group(claim.participant_id), {"type": "participant.left"}
-        )
-    except LAYER_ERRORS:
-        log.warning("channel layer unavailable: a leaving student's socket stays open until it next reconnects")
-    tokens.pop(str(session_id), None)
-    request.session[_TOKENS_KEY] = tokens
-    messages.success(request, "You have left the class and your data from it has been deleted.")
-    return redirect("classroom:join")
+    return _student_leaves(
+        request,
+        session_id,
+        delete_data=True,
+        not_yours="There is nothing of yours to delete in that class from this browser.",
+    )

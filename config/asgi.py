@@ -9,16 +9,16 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ChannelNameRouter, ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from classroom.routing import websocket_urlpatterns  # noqa: E402
 from classroom.worker import InferenceWorker  # noqa: E402
+from config.middleware import SameOriginWebSocketValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginWebSocketValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         # `python manage.py runworker inference` serves this channel in production.
         "channel": ChannelNameRouter({settings.INFERENCE_CHANNEL: InferenceWorker.as_asgi()}),
     }

@@ -149,7 +149,14 @@ MAX_FRAME_BYTES = envint("MAX_FRAME_BYTES", str(200 * 1024))
 MAX_TEXT_MESSAGE_BYTES = envint("MAX_TEXT_MESSAGE_BYTES", "4096")
 MAX_SOCKETS_PER_PARTICIPANT = envint("MAX_SOCKETS_PER_PARTICIPANT", "2")
 PARTICIPANT_TOKEN_MAX_AGE_S = envint("PARTICIPANT_TOKEN_MAX_AGE_S", str(12 * 3600))
-JOIN_ATTEMPTS_PER_MINUTE = envint("JOIN_ATTEMPTS_PER_MINUTE", "20")
+JOIN_ATTEMPTS_PER_MINUTE = envint("JOIN_ATTEMPTS_PER_MINUTE", "20")  # wrong codes, per address
+# Joins with a right code, per address: generous, since a whole school may share one address (NAT).
+JOINS_PER_ADDRESS_PER_MINUTE = envint("JOINS_PER_ADDRESS_PER_MINUTE", "120")
+MAX_PARTICIPANTS_PER_SESSION = envint("MAX_PARTICIPANTS_PER_SESSION", "300")
+# Failed teacher log-ins per window, per username and (generously: a school shares one address) per address.
+LOGIN_FAILURES_PER_USERNAME = envint("LOGIN_FAILURES_PER_USERNAME", "10")
+LOGIN_FAILURES_PER_ADDRESS = envint("LOGIN_FAILURES_PER_ADDRESS", "100")
+LOGIN_FAILURE_WINDOW_S = envint("LOGIN_FAILURE_WINDOW_S", "900")
 TIMELINE_BUCKET_S = envint("TIMELINE_BUCKET_S", "5")
 # A session's timeline bucket and class alert are recomputed at most this often (seconds), whatever the frame rate.
 SESSION_REFRESH_S = envint("SESSION_REFRESH_S", "1")

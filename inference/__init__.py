@@ -16,8 +16,10 @@ the names below, never by importing this package.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
+from inference.serving.image_header import OPENCV_MAX_IMAGE_PIXELS
 from inference.serving.types import EMOTIONS, FaceQuality, FaceReading, FrameAnalysis, InferenceError
 
 if TYPE_CHECKING:
@@ -45,6 +47,19 @@ _LAZY = {
     # imported only when such a file is loaded); a .tflite goes straight to serving's LiteRT runtime.
     "load_emotion_model": "inference.training.keras_model",
 }
+
+
+def _opencv_pixel_limit_set() -> None:
+    """Tightens OpenCV's decode limit for the whole process. OpenCV reads it once, when cv2 is first imported:
+    every module of this package imports cv2 after this runs (a process that imported cv2 first keeps 2^30)."""
+    try:
+        current = int(os.environ.get("OPENCV_IO_MAX_IMAGE_PIXELS", ""))
+    except ValueError:
+        current = OPENCV_MAX_IMAGE_PIXELS
+    os.environ["OPENCV_IO_MAX_IMAGE_PIXELS"] = str(min(current, OPENCV_MAX_IMAGE_PIXELS))
+
+
+_opencv_pixel_limit_set()
 
 
 def __getattr__(name: str) -> object:

@@ -17,10 +17,9 @@ import numpy as np
 
 from inference.serving.crop import face_crop, face_quality, sharpness
 from inference.serving.detect import Box, Detection, DetectorSettings, FaceDetector
+from inference.serving.image_header import snapshot_header
 from inference.serving.model import EmotionModel, load_litert_model
 from inference.serving.types import EMOTIONS, FaceReading, FrameAnalysis, InferenceError
-
-MAX_FRAME_SIDE = 4096  # larger images are refused, so a decompression bomb can't eat the worker's memory
 
 
 class _Default(Enum):
@@ -163,21 +162,22 @@ class FaceAnalyzer:
 
 
 def decode_gray(jpeg: bytes) -> np.ndarray:
-    """The (H, W) uint8 grayscale image in `jpeg` (any format OpenCV reads); InferenceError if it isn't one."""
+    """The (H, W) uint8 grayscale image in `jpeg` (a JPEG, or a PNG from the command line).
+
+    Raises InferenceError for anything else, and for an image larger than a snapshot ever is: its headers are
+    read first (`snapshot_header`), so a decompression bomb is refused before any pixel buffer exists.
+    """
     if not isinstance(jpeg, (bytes, bytearray, memoryview)) or len(jpeg) == 0:
         raise InferenceError("empty snapshot: expected JPEG bytes")
-    buffer = np.frombuffer(jpeg, dtype=np.uint8)
-    # Read the header first: refuse a huge image before decoding it.
-    header = cv2.imdecode(buffer, cv2.IMREAD_GRAYSCALE | cv2.IMREAD_REDUCED_GRAYSCALE_8)
-    if header is None:
-        raise InferenceError(f"not a decodable image ({len(jpeg)} bytes)")
-    if max(header.shape) > MAX_FRAME_SIDE // 8 + 1:
-        raise InferenceError(f"image too large (about {header.shape[1] * 8}x{header.shape[0] * 8} px)")
-    gray = cv2.imdecode(buffer, cv2.IMREAD_GRAYSCALE)
+    header = snapshot_header(bytes(jpeg))
+    try:
+        gray = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
+    except cv2.error as exc:  # OpenCV's own limits (OPENCV_IO_MAX_IMAGE_PIXELS)
+        raise InferenceError(f"not a decodable image ({len(jpeg)} bytes): {exc.msg}") from exc
     if gray is None or gray.size == 0:
         raise InferenceError(f"not a decodable image ({len(jpeg)} bytes)")
-    if max(gray.shape) > MAX_FRAME_SIDE:
-        raise InferenceError(f"image too large ({gray.shape[1]}x{gray.shape[0]} px, at most {MAX_FRAME_SIDE})")
+    if gray.shape != (header.height, header.width):  # the header reader and the decoder disagree: trust neither
+        raise InferenceError(f"not a decodable image ({len(jpeg)} bytes): its header and its pixels disagree")
     return gray
 
 

@@ -1,6 +1,6 @@
 // A class's sessions compared: average engagement (line) and flags per student (bars), oldest first.
 import { localizeTimes } from "./local-time.js";
-import { readJSON } from "./util.js";
+import { plotlyText, readJSON } from "./util.js";
 
 const AXIS_FONT = { size: 11, color: "#5b6475" };
 const GRID = "#e7eaf0";
@@ -13,7 +13,7 @@ function draw() {
     el.textContent = "The chart could not be loaded; the table below has the same numbers.";
     return;
   }
-  const labels = rows.map((r) => `${new Date(r.t * 1000).toLocaleDateString([], { month: "short", day: "numeric" })} · ${r.title}`);
+  const labels = rows.map((r) => plotlyText(`${new Date(r.t * 1000).toLocaleDateString([], { month: "short", day: "numeric" })} · ${r.title}`));
   const traces = [
     {
       type: "bar", name: "Flags per student", x: labels, y: rows.map((r) => r.flags_per_student), yaxis: "y2",

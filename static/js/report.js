@@ -2,7 +2,7 @@
 // engagement curve with flagged moments and the most confused stretches marked. Data comes from json_script tags.
 import { Timeline } from "./dashboard/timeline.js";
 import { localizeTimes } from "./local-time.js";
-import { readJSON } from "./util.js";
+import { plotlyText, readJSON } from "./util.js";
 
 const FLAG_MARKERS = {
   confused: { label: "Confused flag", color: "#B42318", symbol: "diamond" },
@@ -66,7 +66,7 @@ function drawCurve() {
       type: "scatter", mode: "markers", name: marker.label,
       x: ofKind.map((f) => localDate(f.raised_at)),
       y: ofKind.map((f) => valueAt(curve, f.raised_at)),
-      text: ofKind.map((f) => `${f.name}: ${f.explanation}`),
+      text: ofKind.map((f) => plotlyText(`${f.name}: ${f.explanation}`)),
       marker: { symbol: marker.symbol, size: 10, color: marker.color, line: { width: 1, color: "#fff" } },
       hovertemplate: `${marker.label} · %{text}<extra></extra>`,
     });

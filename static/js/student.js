@@ -199,7 +199,7 @@ function setCamera(camera) {
   if (changed) {
     // Tell the teacher's tile at once rather than at the next tick.
     sendHeartbeat();
-    if (camera !== "off") announce(camera === "on" ? "Camera on: sharing snapshots with your class." : "Camera paused: nothing is being sent.");
+    if (camera !== "off") announce(camera === "on" ? "Camera on: sharing snapshots with your class." : "Camera paused: no snapshots are sent.");
   }
 }
 
@@ -274,8 +274,10 @@ function showConnection(status) {
   } else if (status.state === "closed") {
     if (status.code === 4004) endClass();
     else if (status.code === 4029) openedElsewhere();
-    else if (status.code === 4001) endClass("Your join link has expired", "Please join the class again with the code.", "Join again");
-    else endClass("You can't join this class", status.reason || "This link is not valid for this class.", "Back");
+    else if (status.code === 4001) {
+      endClass("You are no longer in this class",
+        "You left it, your data was deleted, or your link expired. To take part again, join with the code.", "Join again");
+    } else endClass("You can't join this class", status.reason || "This link is not valid for this class.", "Back");
   }
 }
 
@@ -352,22 +354,14 @@ for (const button of document.querySelectorAll("#poll-card [data-answer]")) {
 
 // --- Leaving and the end of class --------------------------------------------------------------------------------
 
-$("leave-button").addEventListener("click", async () => {
-  if (state.leaving) return;
+// Leaving and deleting go by plain form POSTs: they work even while the socket is down, and the page the
+// server answers with says what happened (and still offers to delete after leaving).
+$("leave-form").addEventListener("submit", () => {
   state.leaving = true;
-  $("leave-button").disabled = true;
   setText($("leave-status"), "Leaving…");
-  socket.sendJSON({ type: "leave", delete_my_data: false });
-  // Let the leave message go out before the socket closes and the page changes.
-  const started = performance.now();
-  while (socket.bufferedAmount > 0 && performance.now() - started < 2000) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
   stopForGood();
-  window.location.assign(root.dataset.leaveUrl || "/");
 });
 
-// Deleting goes by a plain form POST: it works even while the socket is down.
 $("delete-form").addEventListener("submit", () => {
   state.leaving = true;
   setText($("leave-status"), "Leaving and deleting your data…");
@@ -396,6 +390,9 @@ $("use-here").addEventListener("click", () => {
 
 function endClass(title = "The class has ended", text = null, linkText = "Done") {
   if (state.ended) return;
+  // Deleting is still possible after the class ended; not once the server no longer knows this student.
+  $("ended-delete-form").hidden = title !== "The class has ended";
+  $("ended-delete-help").hidden = title !== "The class has ended";
   state.ended = true;
   clearTimeout(state.timer);
   socket.stop();
@@ -416,3 +413,5 @@ function endClass(title = "The class has ended", text = null, linkText = "Done")
 setCamera("off");
 socket.start();
 scheduleTick();
+// The student chose "with my camera on" when joining: start it once, as they asked.
+if (root.dataset.cameraStart === "true") startCamera();

@@ -29,6 +29,15 @@ export function readJSON(id, fallback = null) {
   }
 }
 
+/**
+ * Text that goes into a Plotly chart (hover text, tick labels): Plotly reads <b>, <br>, <a href> and the like in
+ * them as markup, so a name or note typed by a student must not carry any. Plotly turns the entities back into
+ * the characters they stand for, so the text shows exactly as typed.
+ */
+export function plotlyText(text) {
+  return String(text ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 /** Set textContent only when it changed (keeps screen readers and layout calm). */
 export function setText(el, text) {
   if (el && el.textContent !== text) el.textContent = text;

@@ -50,16 +50,16 @@ def session_start(page: Any, *, title: str, frame_interval_s: float = 1.0, emoti
     return LiveSession(id=int(match.group(1)), code=code, dashboard_url=page.url)
 
 
-def student_join(page: Any, base_url: str, *, code: str, name: str) -> None:
-    """Type the code and a name, consent, and start the camera; ends with the page sharing."""
+def student_join(page: Any, base_url: str, *, code: str, name: str, camera: bool = True) -> None:
+    """Type the code and a name, choose the camera, consent; ends with the page connected (and sharing)."""
     page.goto(f"{base_url}/join/")
     page.get_by_label("Join code").fill(code)
     page.get_by_label("Your name").fill(name)
+    page.get_by_label("Turn my camera on when I join").set_checked(camera)
     page.get_by_label("I have read what is collected").check()
     page.get_by_role("button", name="Join class").click()
     expect(page.locator("#connection-text")).to_have_text("Connected")
-    page.get_by_role("button", name="Start camera").click()
-    expect(page.locator("#share-state")).to_have_text("Sharing")
+    expect(page.locator("#share-state")).to_have_text("Sharing" if camera else "Camera off")
 
 
 def tile(dashboard: Any, name: str) -> Any:

@@ -68,6 +68,9 @@ def test_no_page_has_serious_accessibility_problems(browser: Any, pulse_server: 
         teacher.get_by_role("dialog").get_by_role("button", name="End session").click()
         expect(student.get_by_role("heading", name="The class has ended")).to_be_visible()
         check(student, "student page, ended")
+        student.reload()  # the page the server answers with once the class ended: it keeps "Delete my data"
+        expect(student.get_by_role("button", name="Delete my data")).to_be_visible()
+        check(student, "student page, ended and reloaded")
         check(teacher, "dashboard, ended")
         teacher.get_by_role("link", name="Back to Year 7 Art").click()
         check(teacher, "class page, a session ended")

@@ -46,11 +46,11 @@ def new_student(browser: Any, pulse_server: Any, console: Any) -> Iterator[Any]:
     """Opens a student's own browser context (own cookies, own camera) and joins the class in it."""
     contexts = []
 
-    def join(session: LiveSession, name: str, *, viewport: dict[str, int] = LAPTOP) -> Any:
+    def join(session: LiveSession, name: str, *, viewport: dict[str, int] = LAPTOP, camera: bool = True) -> Any:
         context = browser.new_context(viewport=viewport, permissions=["camera"])
         contexts.append(context)
         page = console.watch(context.new_page(), name)
-        student_join(page, pulse_server.url, code=session.code, name=name)
+        student_join(page, pulse_server.url, code=session.code, name=name, camera=camera)
         return page
 
     yield join
@@ -110,6 +110,11 @@ def test_a_paused_camera_and_a_closed_tab_show_on_the_tiles(teacher: Any, new_st
     grace.get_by_role("button", name="Pause camera").click()
     expect(grace.locator("#share-state")).to_have_text("Paused")
     expect(tile(teacher, "Grace Hopper").locator(".badge")).to_have_text("Camera paused")
+    # The page says what it still sends while paused, and the tile shows exactly that: the tab's attention.
+    expect(grace.locator("#camera-paused")).to_contain_text(
+        "No snapshots are sent. Your teacher still sees whether this tab is open and in use."
+    )
+    expect(tile(teacher, "Grace Hopper").locator(".tile__attention")).to_contain_text(re.compile("[Tt]ab"))
 
     edsger.close()
     expect(tile(teacher, "Edsger Dijkstra").locator(".badge")).to_have_text("Disconnected")
@@ -149,8 +154,7 @@ def test_student_voice_and_a_pulse_check_in_a_session_without_emotion_estimates(
     expect(poll).to_be_hidden()
 
     katherine.get_by_role("button", name="Leave and delete my data").click()
-    expect(katherine.locator(".messages")).to_contain_text("your data from it has been deleted")
-    expect(katherine.get_by_role("heading", name="Join a class")).to_be_visible()
+    expect(katherine.get_by_role("heading", name="Your data from this class was deleted")).to_be_visible()
     expect(tile(teacher, "Katherine Johnson").locator(".badge")).to_have_text("Disconnected")
 
 
@@ -236,3 +240,81 @@ def test_ending_the_session_ends_the_student_pages_and_leaves_a_report_with_a_cs
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert {row["name"] for row in rows} == set(students)
     assert any(row["face"] in ("1", "True", "true") for row in rows), rows[:3]
+
+
+def test_leaving_says_so_back_explains_and_deleting_is_still_offered(teacher: Any, new_student: Any) -> None:
+    session = live_class(teacher, course="Year 7 Music", title="Rhythm", emotion=False)
+    clara = new_student(session, "Clara Schumann")
+    expect(tile(teacher, "Clara Schumann")).to_have_class("tile tile--live", timeout=LIVE_TIMEOUT_MS)
+
+    clara.get_by_role("button", name="Leave class", exact=True).click()
+    expect(clara.get_by_role("heading", name="You have left the class")).to_be_visible()
+    expect(tile(teacher, "Clara Schumann").locator(".badge")).to_have_text("Disconnected")
+    clara.go_back()  # the live page's address: asked again, it explains instead of reconnecting
+    expect(clara.get_by_role("heading", name="You have left the class")).to_be_visible()
+    clara.get_by_role("button", name="Delete my data").click()
+    expect(clara.get_by_role("heading", name="Your data from this class was deleted")).to_be_visible()
+
+
+# A student's name and note carrying markup that Plotly would render in a hover label (a link, bold text).
+MARKUP_NAME = '<a href="https://evil.example/">Mallory</a>'
+MARKUP_NOTE = "<b>bold</b> and <a href='https://evil.example/x'>a link</a>"
+# Hovers the first point of the named trace; returns the hover label's text and how many links the chart holds.
+HOVER = """([id, name]) => {
+  const el = document.getElementById(id);
+  const curve = el.data.findIndex(t => t.name === name);
+  const trace = el.data[curve];
+  window.Plotly.Fx.hover(el, [{curveNumber: curve, pointNumber: 0}], (trace.xaxis || "x") + (trace.yaxis || "y"));
+  const label = el.querySelector(".hoverlayer");
+  return {text: label ? label.textContent : "", links: el.querySelectorAll("a").length,
+          bold: label ? label.querySelectorAll("tspan[style*='bold']").length : 0};
+}"""
+
+
+def test_markup_in_names_and_notes_shows_as_text_in_the_charts(
+    teacher: Any, new_student: Any, pulse_server: Any
+) -> None:
+    session = live_class(teacher, course="Year 7 Art", title="Markup", emotion=False)
+    mallory = new_student(session, MARKUP_NAME, camera=False)
+    expect(tile(teacher, MARKUP_NAME)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    mallory.get_by_label("Add a short note").fill(MARKUP_NOTE)
+    mallory.get_by_role("button", name="I'm confused").click()
+    expect(tile(teacher, MARKUP_NAME).locator(".tile__report")).to_contain_text(MARKUP_NOTE)
+
+    teacher.wait_for_function(VOICE_MARKERS, arg=["timeline-chart", "I'm confused"])
+    live = teacher.evaluate(HOVER, ["timeline-chart", "I'm confused"])
+    assert f"{MARKUP_NAME}: “{MARKUP_NOTE}”" in live["text"], live
+    assert live["links"] == 0 and live["bold"] == 0, live
+
+    teacher.get_by_role("button", name="End session").click()
+    teacher.get_by_role("dialog", name="End this session for everyone?").get_by_role(
+        "button", name="End session"
+    ).click()
+    teacher.goto(f"{pulse_server.url}/reports/sessions/{session.id}/")
+    teacher.wait_for_function(VOICE_MARKERS, arg=["report-timeline", "I'm confused"])
+    report = teacher.evaluate(HOVER, ["report-timeline", "I'm confused"])
+    assert f"{MARKUP_NAME}: “{MARKUP_NOTE}”" in report["text"], report
+    assert report["links"] == 0 and report["bold"] == 0, report
+
+
+# Opens a socket from the page to `url`; resolves with what the browser did about it.
+SOCKET_TO = """url => new Promise(resolve => {
+  document.addEventListener("securitypolicyviolation",
+    e => resolve(`blocked by ${e.effectiveDirective}`), {once: true});
+  let socket;
+  try { socket = new WebSocket(url); } catch (e) { resolve(`threw ${e.name}`); return; }
+  socket.onopen = () => resolve("opened");
+  setTimeout(() => resolve("no answer"), 5000);
+})"""
+
+
+def test_the_student_page_connects_to_its_own_host_and_no_other(
+    new_student: Any, teacher: Any, pulse_server: Any, console: Any
+) -> None:
+    session = live_class(teacher, course="Year 8 Drama", title="Sockets", emotion=False)
+    student = new_student(session, "Ada Socket", camera=False)  # connected under the page's CSP
+    console.allow(r"Refused to connect|violates the following Content Security Policy")
+    host, port = pulse_server.url.removeprefix("http://").rsplit(":", 1)
+    elsewhere = student.evaluate(SOCKET_TO, f"ws://{host}:{int(port) + 1}/ws/student/")
+    assert elsewhere.startswith(("blocked by connect-src", "threw SecurityError")), elsewhere
+    assert student.evaluate(SOCKET_TO, f"ws://{host}:{port}/ws/student/") == "opened"

@@ -19,13 +19,19 @@ from django.urls import URLPattern, get_resolver, reverse
 from classroom import consumers
 from classroom.services import participant_join, session_end, session_start
 from classroom.tokens import participant_token
-from config.middleware import CONTENT_SECURITY_POLICY
+from config.middleware import content_security_policy
 from tests.classroom.conftest import token_for
 from tests.classroom.live import closed_with, receive_until, student_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 # Pages a student opens (no login: the join code, then a participant token kept in their own session).
-STUDENT_PAGES = {"classroom:join", "classroom:join_code", "classroom:student", "classroom:student_data_delete"}
+STUDENT_PAGES = {
+    "classroom:join",
+    "classroom:join_code",
+    "classroom:student",
+    "classroom:student_leave",
+    "classroom:student_data_delete",
+}
 
 
 def teacher_pages() -> dict[str, list[str]]:
@@ -165,11 +171,13 @@ def test_the_student_page_of_another_session_needs_its_own_token(client, course,
 # --- origins, headers, CSRF
 
 
-async def origin_socket(origin: bytes | None) -> bool:
+async def origin_socket(origin: bytes | None, host: bytes | None = b"testserver", **headers: bytes) -> bool:
     from config.asgi import application
 
-    headers = [(b"origin", origin)] if origin is not None else []
-    communicator = WebsocketCommunicator(application, "/ws/student/", headers=headers)
+    sent = [(b"origin", origin)] if origin is not None else []
+    sent += [(b"host", host)] if host is not None else []
+    sent += [(name.replace("_", "-").encode(), value) for name, value in headers.items()]
+    communicator = WebsocketCommunicator(application, "/ws/student/", headers=sent)
     connected, _ = await communicator.connect()
     await communicator.disconnect()
     return connected
@@ -177,29 +185,75 @@ async def origin_socket(origin: bytes | None) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    ("origin", "allowed"),
-    [(b"http://evil.example", False), (b"http://127.0.0.1.evil.example", False), (None, False)],
+    ("origin", "host"),
+    [
+        (b"http://evil.example", b"testserver"),
+        (b"http://127.0.0.1.evil.example", b"127.0.0.1"),
+        (None, b"testserver"),
+        (b"http://testserver", None),
+        (b"http://127.0.0.1:9999", b"127.0.0.1:8000"),  # another port of the same host
+        (b"http://127.0.0.1", b"127.0.0.1:8000"),
+        (b"https://testserver", b"testserver"),  # another scheme: this server is plain http here
+        (b"http://evil.example", b"evil.example"),  # a host not in ALLOWED_HOSTS (DNS rebinding)
+        (b"null", b"testserver"),
+    ],
 )
-async def test_websockets_from_a_foreign_origin_are_refused(layer, origin, allowed):
-    assert await origin_socket(origin) is allowed
+async def test_websockets_from_a_foreign_origin_are_refused(layer, origin, host):
+    assert await origin_socket(origin, host) is False
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_websockets_from_the_sites_own_origin_reach_the_consumer(layer):
+@pytest.mark.parametrize(
+    ("origin", "host"),
+    [
+        (b"http://testserver", b"testserver"),
+        (b"http://127.0.0.1:8000", b"127.0.0.1:8000"),
+        (b"http://LOCALHOST:8000", b"localhost:8000"),
+    ],
+)
+async def test_websockets_from_the_sites_own_origin_reach_the_consumer(layer, origin, host):
     # It connects (to say "not allowed" and close with 4001: no token), unlike a foreign origin.
-    assert await origin_socket(b"http://testserver") is True
+    assert await origin_socket(origin, host) is True
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_behind_a_tls_proxy_only_the_https_origin_is_the_sites(layer, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    host = b"pulse.example.org"
+    settings.ALLOWED_HOSTS = [host.decode()]
+    assert await origin_socket(b"https://pulse.example.org", host, x_forwarded_proto=b"https") is True
+    assert await origin_socket(b"http://pulse.example.org", host, x_forwarded_proto=b"https") is False
+    assert await origin_socket(b"https://pulse.example.org:8443", host, x_forwarded_proto=b"https") is False
+    assert await origin_socket(b"https://pulse.example.org", host) is False  # the proxy did not say https
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_origin_in_csrf_trusted_origins_is_accepted(layer, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://pulse.example.org"]
+    assert await origin_socket(b"https://pulse.example.org", b"10.0.0.5:8001") is True
+    assert await origin_socket(b"https://pulse.example.org:444", b"10.0.0.5:8001") is False
 
 
 @pytest.mark.django_db
 def test_pages_carry_a_strict_csp_and_refuse_framing(client, live_session):
     response = client.get(reverse("classroom:join_code", args=[live_session.code]))
     directives = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
-    assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert response["Content-Security-Policy"] == content_security_policy("testserver")
     assert directives["script-src"] == "'self'"
     assert "unsafe-inline" not in directives["script-src"] and "unsafe-eval" not in directives["script-src"]
     assert directives["frame-ancestors"] == "'none'" and directives["default-src"] == "'self'"
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_sockets_may_go_to_this_host_only(client, settings):
+    """connect-src once allowed `ws: wss:`, any host: a script injected into a page could have sent what it read
+    anywhere over a socket."""
+    settings.ALLOWED_HOSTS = ["pulse.example.org"]
+    response = client.get(reverse("classroom:join"), HTTP_HOST="pulse.example.org")
+    directives = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
+    assert directives["connect-src"].split() == ["'self'", "ws://pulse.example.org", "wss://pulse.example.org"]
 
 
 def test_no_template_has_an_inline_script_or_handler():
@@ -279,7 +333,7 @@ print(json.dumps({
 def test_guessing_codes_through_the_join_link_is_rate_limited_too(client, live_session, settings):
     """GET /join/<code>/ shows the class's title for a right code, so wrong guesses there count like POSTs."""
     settings.JOIN_ATTEMPTS_PER_MINUTE = 3
-    statuses = [client.get(reverse("classroom:join_code", args=[f"WRONG{i}"])).status_code for i in range(3)]
+    statuses = [client.get(reverse("classroom:join_code", args=[f"ZZZZZ{i + 2}"])).status_code for i in range(3)]
     assert statuses == [200, 200, 200]
     right = client.get(reverse("classroom:join_code", args=[live_session.code]))
     assert right.status_code == 429 and live_session.title not in right.content.decode()
@@ -304,8 +358,14 @@ def test_a_whole_class_behind_one_address_can_join(client, live_session, setting
 
 def test_every_test_named_in_security_md_exists():
     text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
-    prefixes = {"S/": "tests/security/", "C/": "tests/classroom/", "E/": "tests/engagement/"}
-    named = re.findall(r"`([SCE]/[a-z_]+\.py)::([a-z0-9_]+)`", text)
+    prefixes = {
+        "S/": "tests/security/",
+        "C/": "tests/classroom/",
+        "E/": "tests/engagement/",
+        "I/": "tests/inference/",
+        "B/": "tests/e2e/",
+    }
+    named = re.findall(r"`([SCEIB]/[a-z_]+\.py)::([a-z0-9_]+)`", text)
     assert len(named) >= 40
     missing = []
     for short_path, test_name in named:

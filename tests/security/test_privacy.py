@@ -2,6 +2,7 @@
 a student can leave and have their data deleted, by socket or by a plain POST."""
 
 import base64
+import json
 import logging
 import os
 import pickle
@@ -23,9 +24,11 @@ from classroom import consumers, worker
 from classroom.models import Participant
 from classroom.services import participant_leave
 from engagement import live
-from engagement.models import Flag, Reading, SelfReport
+from engagement.models import Flag, Poll, PollAnswer, Reading, ReadingPurge, SelfReport
+from engagement.retention import session_readings_purge
 from tests.classroom.conftest import fake_analysis, token_for
 from tests.classroom.live import closed_with, receive_until, student_socket, teacher_socket
+from tests.engagement.conftest import Scripted, scripted_session
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -222,6 +225,7 @@ async def test_a_student_leaves_with_delete_my_data_over_the_socket(frames, teac
     await browser.disconnect()
     await gone_from_the_dashboard(dashboard)
     assert await database_sync_to_async(recorded_about)(student) == {"readings": 0, "flags": 0, "voice": 0}
+    assert not await database_sync_to_async(Participant.objects.filter(pk=student.pk).exists)()  # the name too
 
 
 async def test_a_student_deletes_their_data_with_a_plain_post_even_without_a_socket(frames, teacher, live_session):
@@ -240,16 +244,79 @@ async def test_a_student_deletes_their_data_with_a_plain_post_even_without_a_soc
     await stream_and_report(browser, dashboard, frames, participant)
 
     response = await database_sync_to_async(client.post)(delete_url)
-    assert response["Location"] == reverse("classroom:join")
+    assert response["Location"] == reverse("classroom:student", args=[live_session.pk])
     assert await closed_with(browser) == 1000  # the open socket was told to go
     await browser.disconnect()
     await gone_from_the_dashboard(dashboard)
     assert await database_sync_to_async(recorded_about)(participant) == {"readings": 0, "flags": 0, "voice": 0}
-    await database_sync_to_async(participant.refresh_from_db)()
-    assert participant.left_at is not None
-    # The token is gone from this browser: the student page sends it to join again.
-    again = await database_sync_to_async(client.get)(reverse("classroom:student", args=[live_session.pk]))
-    assert again["Location"] == reverse("classroom:join")
+    assert not await database_sync_to_async(Participant.objects.filter(pk=participant.pk).exists)()
+    # This browser's student page (and Back) now says so; the old token opens no socket.
+    again = await database_sync_to_async(client.get)(response["Location"])
+    assert "Your data from this class was deleted" in again.content.decode()
+    refused = await student_socket(token_for(participant))
+    assert await closed_with(refused) == consumers.CLOSE_UNAUTHORIZED
+
+
+def erase_as_teacher(client: Client, scripted: Scripted) -> None:
+    client.force_login(scripted.session.course.teacher)
+    url = reverse("engagement:participant_data_delete", args=[scripted.session.pk, scripted.ben.pk])
+    assert client.post(url).status_code == 302
+
+
+def erase_as_the_student(client: Client, scripted: Scripted) -> None:
+    """From Ben's own browser, after the class ended: his token is in its Django session."""
+    browser_session = client.session
+    browser_session["pulse_participant_tokens"] = {str(scripted.session.pk): token_for(scripted.ben)}
+    browser_session.save()
+    assert client.post(reverse("classroom:student_data_delete", args=[scripted.session.pk])).status_code == 302
+
+
+def what_is_left_of_ben(client: Client, scripted: Scripted) -> dict:
+    client.force_login(scripted.session.course.teacher)
+    exports = [
+        client.get(reverse(f"engagement:{name}", args=[scripted.session.pk]))
+        for name in ("session_report", "report_json", "readings_csv", "flags_csv")
+    ]
+    texts = [b"".join(r.streaming_content if r.streaming else [r.content]).decode() for r in exports]
+    return {
+        "participant": Participant.objects.filter(pk=scripted.ben.pk).exists(),
+        "rows": [
+            m.__name__
+            for m in (Reading, Flag, SelfReport, PollAnswer)
+            if m.objects.filter(participant_id=scripted.ben.pk).exists()
+        ],
+        "kept summary": str(scripted.ben.pk) in ReadingPurge.objects.get(session=scripted.session).students,
+        "named in": [
+            name
+            for name, text in zip(("report", "report.json", "readings.csv", "flags.csv"), texts, strict=True)
+            if "Ben" in text
+        ],
+        "students in report.json": [s["name"] for s in json.loads(texts[1])["students"]],
+    }
+
+
+@pytest.mark.parametrize("erase", [erase_as_teacher, erase_as_the_student], ids=["teacher", "student"])
+def test_a_students_own_deletion_erases_what_the_teachers_deletion_erases(client, course, erase):
+    """Readings, flags, voice, poll answers, the summary kept after a purge, and the name with its join and
+    consent times: the report, report.json and both CSVs no longer list the student."""
+    scripted = scripted_session(course)
+    poll = Poll.objects.create(session=scripted.session, question="Ready?", opened_at=scripted.session.started_at)
+    PollAnswer.objects.create(poll=poll, participant=scripted.ben, answer="yes", t=scripted.session.started_at)
+    session_readings_purge(session=scripted.session)
+    Reading.objects.create(session=scripted.session, participant=scripted.ben, t=scripted.session.ended_at)
+    before = what_is_left_of_ben(Client(), scripted)
+    assert before["participant"] and before["kept summary"] and len(before["rows"]) == 4
+    assert before["named in"] == ["report", "report.json", "readings.csv", "flags.csv"]
+
+    erase(Client(), scripted)
+
+    assert what_is_left_of_ben(Client(), scripted) == {
+        "participant": False,
+        "rows": [],
+        "kept summary": False,
+        "named in": [],
+        "students in report.json": ["Ana"],
+    }
 
 
 def test_deleting_needs_this_browsers_own_token(client, student, live_session):

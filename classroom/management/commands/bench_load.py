@@ -202,6 +202,7 @@ def base_env(workdir: Path) -> dict[str, str]:
         SECURE_COOKIES="false",  # plain HTTP on loopback
         ALLOWED_HOSTS="127.0.0.1,localhost",
         JOIN_ATTEMPTS_PER_MINUTE="100000",
+        JOINS_PER_ADDRESS_PER_MINUTE="100000",
         LOG_LEVEL="WARNING",
         INFERENCE_THREADS="1",
         DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",

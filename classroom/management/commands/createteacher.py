@@ -1,4 +1,6 @@
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 
@@ -18,5 +20,9 @@ class Command(BaseCommand):
             import getpass
 
             password = getpass.getpass("Password: ")
+        try:  # AUTH_PASSWORD_VALIDATORS: long enough, not common, not like the username or email
+            validate_password(password, User(username=username, email=email))
+        except ValidationError as exc:
+            raise CommandError("That password is too weak: " + " ".join(exc.messages)) from exc
         User.objects.create_user(username=username, password=password, email=email)
         self.stdout.write(self.style.SUCCESS(f"Teacher {username!r} created. Log in at /accounts/login/."))

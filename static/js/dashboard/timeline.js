@@ -4,7 +4,7 @@
 //              and a strip of student-voice markers ("I'm confused", "Too fast").
 // Emotion off: attention, engagement and "face in view" lines, and the same voice strip.
 import { EMOTIONS, EMOTION_COLORS, EMOTION_LABELS } from "../emotions.js";
-import { clock, setText } from "../util.js";
+import { clock, plotlyText, setText } from "../util.js";
 
 const VOICE_MARKERS = {
   confused: { label: "I'm confused", color: "#B42318", symbol: "diamond" },
@@ -152,7 +152,7 @@ export class Timeline {
         name: marker.label,
         x: reports.map((r) => localDate(r.t)),
         y: reports.map(() => marker.label),
-        text: reports.map((r) => (r.text ? `${r.name}: “${r.text}”` : r.name)),
+        text: reports.map((r) => plotlyText(r.text ? `${r.name}: “${r.text}”` : r.name)),
         yaxis: "y3",
         marker: { symbol: marker.symbol, size: 11, color: marker.color, line: { width: 1, color: "#fff" } },
         hovertemplate: `${marker.label}: %{text}<extra></extra>`,
