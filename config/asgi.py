@@ -12,8 +12,8 @@ from channels.routing import ChannelNameRouter, ProtocolTypeRouter, URLRouter  #
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from classroom.routing import websocket_urlpatterns  # noqa: E402
-from classroom.worker import InferenceWorker  # noqa: E402
+from live.routing import websocket_urlpatterns  # noqa: E402
+from live.worker import InferenceWorker  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

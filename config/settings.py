@@ -43,9 +43,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "classroom",  # before channels: its runworker command (a worker that outlives a Redis restart) wins
+    "classroom",
+    "live",  # before channels: its runworker command (a worker that outlives a Redis restart) wins
     "channels",
     "engagement",
+    "loadtest",
 ]
 
 MIDDLEWARE = [

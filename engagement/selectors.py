@@ -6,9 +6,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from classroom.models import ClassSession, Participant
-from engagement import live
 from engagement.models import Flag, MoodPoint, Poll, SelfReport
 from engagement.services import poll_dict, report_dict, voice_counts
+from live import ingest as live
 
 RECENT_VOICE = 20
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 
-from engagement import live
+from live import ingest as live
 
 
 @pytest.fixture(params=["locmem", "redis"])

@@ -16,12 +16,12 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.urls import URLPattern, get_resolver, reverse
 
-from classroom import consumers
 from classroom.services import participant_join, session_end, session_start
 from classroom.tokens import participant_token
 from config.middleware import CONTENT_SECURITY_POLICY
+from live import consumers
 from tests.classroom.conftest import token_for
-from tests.classroom.live import closed_with, receive_until, student_socket
+from tests.live.sockets import closed_with, receive_until, student_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 # Pages a student opens (no login: the join code, then a participant token kept in their own session).
@@ -304,8 +304,8 @@ def test_a_whole_class_behind_one_address_can_join(client, live_session, setting
 
 def test_every_test_named_in_security_md_exists():
     text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
-    prefixes = {"S/": "tests/security/", "C/": "tests/classroom/", "E/": "tests/engagement/"}
-    named = re.findall(r"`([SCE]/[a-z_]+\.py)::([a-z0-9_]+)`", text)
+    prefixes = {"S/": "tests/security/", "C/": "tests/classroom/", "L/": "tests/live/", "E/": "tests/engagement/"}
+    named = re.findall(r"`([SCLE]/[a-z_]+\.py)::([a-z0-9_]+)`", text)
     assert len(named) >= 40
     missing = []
     for short_path, test_name in named:

@@ -17,15 +17,16 @@ from django.db import OperationalError
 from django.db.models.query import QuerySet
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from classroom import consumers, worker
-from classroom.loopback import free_port
 from classroom.models import Participant
 from classroom.services import participant_join, session_start
-from engagement import live
 from engagement.models import MoodPoint, Reading
-from tests.classroom.conftest import fake_jpeg, token_for
-from tests.classroom.live import closed_with, receive_until, student_socket, teacher_socket
+from live import consumers, worker
+from live import ingest as live
+from loadtest.loopback import free_port
+from tests.classroom.conftest import token_for
 from tests.conftest import REQUIRE_SERVICES
+from tests.live.conftest import fake_jpeg
+from tests.live.sockets import closed_with, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -20,13 +20,13 @@ from channels.testing import WebsocketCommunicator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classroom import consumers, protocol, worker
 from classroom.models import ClassSession, Participant
 from classroom.services import participant_join, session_start
 from engagement.models import Reading
 from inference import FaceAnalyzer
+from live import consumers, protocol, worker
 from tests.classroom.conftest import token_for
-from tests.classroom.live import receive_until, student_socket, teacher_socket
+from tests.live.sockets import receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -19,13 +19,14 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from classroom import consumers, worker
 from classroom.models import Participant
 from classroom.services import participant_leave
-from engagement import live
 from engagement.models import Flag, Reading, SelfReport
-from tests.classroom.conftest import fake_analysis, token_for
-from tests.classroom.live import closed_with, receive_until, student_socket, teacher_socket
+from live import consumers, worker
+from live import ingest as live
+from tests.classroom.conftest import token_for
+from tests.live.conftest import fake_analysis
+from tests.live.sockets import closed_with, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -27,9 +27,9 @@ from classroom.models import ClassSession, Course, Participant
 from engagement.core import rules_for
 from engagement.core.signals import quality_of
 from engagement.core.synthetic import lesson, replay
-from engagement.live import as_datetime, reading_row
 from engagement.models import Flag, Reading, SelfReport
 from engagement.retention import report_timeline_store
+from live.ingest import as_datetime, reading_row
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from channels.management.commands.runworker import Command as ChannelsRunworker
 
-from classroom.worker import ResilientWorker
+from live.worker import ResilientWorker
 
 
 class Command(ChannelsRunworker):

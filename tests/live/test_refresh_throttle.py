@@ -4,11 +4,12 @@ still reaches the teacher once it is due."""
 import pytest
 from asgiref.sync import sync_to_async
 
-from classroom import consumers
 from classroom.services import participant_join
-from engagement import live
-from tests.classroom.conftest import fake_jpeg, token_for
-from tests.classroom.live import receive_until, student_socket, teacher_socket
+from live import consumers
+from live import ingest as live
+from tests.classroom.conftest import token_for
+from tests.live.conftest import fake_jpeg
+from tests.live.sockets import receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -21,9 +21,9 @@ from channels.worker import Worker
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections
 
-from classroom.dispatch import DirectDispatch
-from engagement import live
 from inference import FrameAnalysis, InferenceError
+from live import ingest as live
+from live.dispatch import DirectDispatch
 
 log = logging.getLogger(__name__)
 

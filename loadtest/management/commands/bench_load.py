@@ -25,7 +25,7 @@ from urllib.request import ProxyHandler, build_opener
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from classroom.loopback import free_port, reachable
+from loadtest.loopback import free_port, reachable
 
 PYTHON = sys.executable
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")

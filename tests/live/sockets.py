@@ -6,7 +6,7 @@ from typing import Any
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from classroom.routing import websocket_urlpatterns
+from live.routing import websocket_urlpatterns
 
 sockets = URLRouter(websocket_urlpatterns)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from classroom.consumers import StudentConsumer, TeacherConsumer
+from live.consumers import StudentConsumer, TeacherConsumer
 
 websocket_urlpatterns = [
     path("ws/student/", StudentConsumer.as_asgi()),

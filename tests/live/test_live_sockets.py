@@ -4,11 +4,12 @@ with a fake analyzer in place of the model."""
 import pytest
 from asgiref.sync import sync_to_async
 
-from classroom import consumers
 from classroom.services import participant_join, session_end, session_start
 from engagement.models import Reading
-from tests.classroom.conftest import fake_jpeg, token_for
-from tests.classroom.live import closed_with, receive_until, student_socket, teacher_socket
+from live import consumers
+from tests.classroom.conftest import token_for
+from tests.live.conftest import fake_jpeg
+from tests.live.sockets import closed_with, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -6,8 +6,8 @@ import pytest
 
 from classroom.groups import teachers_group
 from classroom.services import participant_join, session_start
-from engagement import live
-from tests.classroom.conftest import fake_jpeg
+from live import ingest as live
+from tests.live.conftest import fake_jpeg
 
 pytestmark = [pytest.mark.django_db]
 

@@ -1,6 +1,6 @@
 """The class simulator's bookkeeping: which teacher update answers which sent frame, and the summary."""
 
-from classroom.simulator import FramePool, LatencyBook, percentile
+from loadtest.simulator import FramePool, LatencyBook, percentile
 
 
 def book_with_frames(pid: int, walls: list[float]) -> LatencyBook:

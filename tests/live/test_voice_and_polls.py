@@ -3,12 +3,13 @@
 import pytest
 from asgiref.sync import sync_to_async
 
-from classroom import consumers
 from classroom.models import ClassSession
 from classroom.services import participant_join, session_start
 from engagement.models import PollAnswer, Reading, SelfReport
-from tests.classroom.conftest import fake_jpeg, token_for
-from tests.classroom.live import receive_until, student_socket, teacher_socket
+from live import consumers
+from tests.classroom.conftest import token_for
+from tests.live.conftest import fake_jpeg
+from tests.live.sockets import receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -19,8 +19,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from classroom import services
 from classroom.models import ClassSession, Course
-from classroom.simulator import ClassPlan, FramePool, Outcome, SimulatedClass
 from classroom.views import _TOKENS_KEY
+from loadtest.simulator import ClassPlan, FramePool, Outcome, SimulatedClass
 
 SIMULATOR_USERNAME = "pulse-simulator"
 

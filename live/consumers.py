@@ -17,14 +17,15 @@ from django.conf import settings
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from classroom import protocol, selectors, services
-from classroom.dispatch import DirectDispatch
+from classroom import selectors, services
 from classroom.groups import participant_group, students_group, teachers_group
-from classroom.protocol import ProtocolError
 from classroom.tokens import InvalidToken, participant_claim
-from classroom.worker import ensure_embedded_worker
 from engagement import selectors as engagement_selectors
 from engagement import services as engagement_services
+from live import protocol
+from live.dispatch import DirectDispatch
+from live.protocol import ProtocolError
+from live.worker import ensure_embedded_worker
 
 log = logging.getLogger(__name__)
 

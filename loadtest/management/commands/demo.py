@@ -20,8 +20,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from classroom import services
 from classroom.management.commands.ensure_demo_teacher import DEMO_PASSWORD, DEMO_USERNAME
-from classroom.management.commands.simulate_class import simulated_session, token_from_server_session
-from classroom.simulator import ClassPlan, FramePool, SimulatedClass
+from loadtest.management.commands.simulate_class import simulated_session, token_from_server_session
+from loadtest.simulator import ClassPlan, FramePool, SimulatedClass
 
 
 def server_start(host: str, port: int) -> subprocess.Popen:

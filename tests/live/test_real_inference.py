@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 
-from classroom import consumers, worker
 from engagement.models import Reading
 from inference.synthetic import blank_frame_jpeg, synthetic_face_jpeg
 from inference.types import EMOTIONS
+from live import consumers, worker
 from tests.classroom.conftest import token_for
-from tests.classroom.live import receive_until, student_socket, teacher_socket
+from tests.live.sockets import receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
