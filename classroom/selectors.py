@@ -1,5 +1,7 @@
 """Reads: what a teacher may see, and lookups for joining."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, QuerySet
@@ -117,3 +119,13 @@ def student_socket_info(participant_id: int, session_id: int) -> dict | None:
 def teacher_may_watch_id(user: AbstractBaseUser, session_id: int) -> bool:
     session = ClassSession.objects.select_related("course").filter(pk=session_id).first()
     return session is not None and teacher_may_watch(user, session)
+
+
+def participants_present_locked(participant_ids: Iterable[int]) -> dict[int, str]:
+    """The names of those students who have not left, their rows locked until the transaction ends.
+
+    A student may leave and delete their data while their last snapshot or event is on the way. Under the
+    lock, either the leave is seen (and nothing is written) or it waits for this write and then deletes it.
+    """
+    rows = Participant.objects.select_for_update().filter(pk__in=sorted(participant_ids), left_at__isnull=True)
+    return dict(rows.order_by("pk").values_list("pk", "display_name"))

@@ -70,7 +70,7 @@ def participant_leave(*, participant_id: int, delete_data: bool) -> None:
     """Marks the student as gone; with delete_data, removes everything recorded about them in the session."""
     from engagement.services import participant_data_delete
 
-    with transaction.atomic():  # the row lock the live engine's writes wait on (engagement.live._present_locked)
+    with transaction.atomic():  # the row lock the live writes wait on (selectors.participants_present_locked)
         Participant.objects.filter(pk=participant_id).update(left_at=timezone.now())
         if delete_data:
             participant_data_delete(participant_id=participant_id)

@@ -13,13 +13,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from classroom import selectors, services
-from classroom.broadcast import session_ended_broadcast
+from classroom.broadcast import LAYER_ERRORS, session_ended_broadcast
 from classroom.forms import CourseForm, JoinForm, SessionStartForm
 from classroom.groups import participant_group
 from classroom.models import Course
 from classroom.ratelimit import rate_limit_hit, rate_limit_reached
 from classroom.tokens import InvalidToken, participant_claim, participant_token
-from live.consumers import LAYER_ERRORS
 
 _TOKENS_KEY = "pulse_participant_tokens"
 log = logging.getLogger(__name__)

@@ -214,7 +214,7 @@ def student_summaries(session: ClassSession, data: SessionData, *, end: float | 
 
 def report_timeline(readings: list[CoreReading]) -> list[CorePoint]:
     """The session's timeline built from its readings, for sessions without a stored one. The live path builds
-    its points with the default rules (engagement.live.session_refresh), and so does this."""
+    its points with the default rules (live.refresh.session_refresh), and so does this."""
     return mood_timeline(readings, bucket_s=settings.TIMELINE_BUCKET_S)
 
 

@@ -12,7 +12,15 @@ TensorFlow and OpenCV are imported lazily inside this package, never by its call
 
 from inference.types import EMOTIONS, FaceQuality, FaceReading, FrameAnalysis, InferenceError
 
-__all__ = ["EMOTIONS", "FaceAnalyzer", "FaceQuality", "FaceReading", "FrameAnalysis", "InferenceError"]
+__all__ = [
+    "EMOTIONS",
+    "FaceAnalyzer",
+    "FaceQuality",
+    "FaceReading",
+    "FrameAnalysis",
+    "InferenceError",
+    "load_emotion_model",
+]
 
 
 def __getattr__(name: str) -> object:
@@ -20,4 +28,8 @@ def __getattr__(name: str) -> object:
         from inference.analyzer import FaceAnalyzer
 
         return FaceAnalyzer
+    if name == "load_emotion_model":
+        from inference.model import load_emotion_model
+
+        return load_emotion_model
     raise AttributeError(name)

@@ -6,24 +6,24 @@ Each consumer has three sections: socket handlers, commands from the client, and
 import json
 import logging
 import time
-from collections import Counter
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
-from redis.exceptions import RedisError
 
 from classroom import selectors, services
+from classroom.broadcast import LAYER_ERRORS, session_ended_broadcast
 from classroom.groups import participant_group, students_group, teachers_group
 from classroom.tokens import InvalidToken, participant_claim
-from engagement import selectors as engagement_selectors
 from engagement import services as engagement_services
 from live import protocol
 from live.dispatch import DirectDispatch
+from live.engine import engine
+from live.payloads import dashboard_snapshot
 from live.protocol import ProtocolError
 from live.worker import ensure_embedded_worker
 
@@ -36,10 +36,6 @@ CLOSE_TOO_MANY_SOCKETS = 4029
 CLOSE_TRY_AGAIN = 1013  # the channel layer is briefly unreachable: reconnect with backoff
 
 JPEG_MAGIC = b"\xff\xd8\xff"
-# What the channel layer raises when it is full (ChannelFull) or briefly unreachable (a Redis restart).
-LAYER_ERRORS = (ChannelFull, RedisError, OSError)
-# Messages this process could not hand on, by reason: counted losses, never crashes.
-lost_messages: Counter[str] = Counter()
 # A frame may come this much sooner than the session's interval (browser timers jitter).
 RATE_SLACK = 0.75
 
@@ -59,24 +55,34 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
         await self.send_error(error_code, message)
         await self.close(code=close_code)
 
+    # The JSON commands a client may send: `type` -> the method that handles it. These and the student's binary
+    # snapshots all pass through `run_command`, the one place where every command can be metered.
+    commands: ClassVar[dict[str, Callable[[Any, Any], Awaitable[None]]]] = {}
+
     async def receive_command(self, text_data: str) -> None:
         if len(text_data) > settings.MAX_TEXT_MESSAGE_BYTES:
             await self.send_error("bad_message", "Message too long.")
             return
         try:
             command = protocol.parse_command(text_data, self.commands)
-            await getattr(self, self.commands[command["type"]])(command)
+        except ProtocolError as exc:
+            await self.send_error(exc.code, str(exc))
+            return
+        await self.run_command(command["type"], self.commands[command["type"]], command)
+
+    async def run_command(self, kind: str, handler: Callable[[Any, Any], Awaitable[None]], payload: Any) -> None:
+        """Runs one client command (`kind`: its type, or "frame" for a snapshot); errors go back as messages."""
+        try:
+            await handler(self, payload)
         except ProtocolError as exc:
             await self.send_error(exc.code, str(exc))
         except (*LAYER_ERRORS, DatabaseError) as exc:
-            lost_messages["command"] += 1
+            engine().counters.messages_lost["command"] += 1
             log.warning("%s command lost: %s unavailable", type(self).__name__, type(exc).__name__)
             await self.send_error("overloaded", "The server is busy; please try again in a moment.")
 
-    commands: dict[str, str] = {}
-
     async def refuse_layer_down(self) -> None:
-        lost_messages["connect"] += 1
+        engine().counters.messages_lost["connect"] += 1
         log.warning("channel layer unavailable, %s refused with %d", type(self).__name__, CLOSE_TRY_AGAIN)
         await self.refuse(CLOSE_TRY_AGAIN, "overloaded", "The server is busy; reconnecting shortly.")
 
@@ -86,13 +92,6 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
 
 
 class StudentConsumer(PulseConsumer):
-    commands = {
-        "attention": "command_attention",
-        "self_report": "command_self_report",
-        "poll.answer": "command_poll_answer",
-        "leave": "command_leave",
-    }
-
     # --- socket handlers
 
     async def connect(self) -> None:
@@ -117,7 +116,6 @@ class StudentConsumer(PulseConsumer):
         self.min_frame_gap_s = info["session"]["frame_interval_ms"] / 1000 * RATE_SLACK
         self.last_frame_at = 0.0
         self.attention: dict[str, Any] = {"camera": "off"}
-        self.frames_dropped = 0
         try:
             # One live socket per student: a newer one (a reload, a second tab) replaces the older.
             await self.channel_layer.group_send(
@@ -147,7 +145,7 @@ class StudentConsumer(PulseConsumer):
         if self.participant_id is None:
             return
         if bytes_data is not None:
-            await self.receive_frame(bytes_data)
+            await self.run_command("frame", StudentConsumer.receive_frame, bytes_data)
         elif text_data is not None:
             await self.receive_command(text_data)
 
@@ -160,7 +158,7 @@ class StudentConsumer(PulseConsumer):
             return
         now = time.monotonic()
         if now - self.last_frame_at < self.min_frame_gap_s:
-            self.frames_dropped += 1
+            engine().counters.frames_rate_limited += 1
             await self.send_error("rate_limited", "Snapshot dropped: sent faster than the class allows.")
             return
         self.last_frame_at = now
@@ -174,8 +172,7 @@ class StudentConsumer(PulseConsumer):
         try:
             await self.channel_layer.send(settings.INFERENCE_CHANNEL, message)
         except LAYER_ERRORS as exc:
-            self.frames_dropped += 1
-            lost_messages[message["type"]] += 1
+            engine().counters.messages_lost[message["type"]] += 1
             if message["type"] == "frame.analyze":
                 await self.send_error("overloaded", "The server is busy; this snapshot was skipped.")
             else:
@@ -225,6 +222,13 @@ class StudentConsumer(PulseConsumer):
         )
         await self.close(code=1000)
 
+    commands = {
+        "attention": command_attention,
+        "self_report": command_self_report,
+        "poll.answer": command_poll_answer,
+        "leave": command_leave,
+    }
+
     # --- channel-layer events
 
     async def frame_quality(self, event: dict[str, Any]) -> None:
@@ -250,14 +254,6 @@ class StudentConsumer(PulseConsumer):
 
 
 class TeacherConsumer(PulseConsumer):
-    commands = {
-        "session.end": "command_session_end",
-        "flag.dismiss": "command_flag_dismiss",
-        "poll.start": "command_poll_start",
-        "poll.close": "command_poll_close",
-        "settings": "command_settings",
-    }
-
     # --- socket handlers
 
     async def connect(self) -> None:
@@ -279,7 +275,7 @@ class TeacherConsumer(PulseConsumer):
             return
         self.watching = True
         await self.accept()
-        snapshot = await database_sync_to_async(engagement_selectors.dashboard_snapshot)(self.session_id)
+        snapshot = await database_sync_to_async(dashboard_snapshot)(self.session_id)
         await self.send_json({"type": "snapshot", **snapshot})
 
     async def disconnect(self, code: int) -> None:
@@ -300,8 +296,6 @@ class TeacherConsumer(PulseConsumer):
     # --- commands
 
     async def command_session_end(self, command: dict[str, Any]) -> None:
-        from classroom.broadcast import session_ended_broadcast
-
         if await database_sync_to_async(services.session_end_by_id)(self.session_id):
             await session_ended_broadcast(self.session_id)
 
@@ -343,6 +337,14 @@ class TeacherConsumer(PulseConsumer):
             session_id=self.session_id, sensitivity=sensitivity
         )
         await self.send_json({"type": "settings", "sensitivity": sensitivity})
+
+    commands = {
+        "session.end": command_session_end,
+        "flag.dismiss": command_flag_dismiss,
+        "poll.start": command_poll_start,
+        "poll.close": command_poll_close,
+        "settings": command_settings,
+    }
 
     # --- channel-layer events: forwarded to the dashboard as they are
 

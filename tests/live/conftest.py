@@ -8,8 +8,7 @@ from channels.layers import channel_layers
 from django.core.cache import caches
 
 from inference import EMOTIONS, FaceQuality, FaceReading, FrameAnalysis, InferenceError
-from live import ingest as live
-from live import worker
+from live.engine import engine, engine_shutdown
 from tests.classroom.conftest import course, live_session, student  # noqa: F401
 
 
@@ -50,26 +49,21 @@ class FakeAnalyzer:
 
 
 @pytest.fixture
-def analyzer(monkeypatch) -> FakeAnalyzer:
+def analyzer() -> FakeAnalyzer:
+    """The engine of this test analyzes with a fake: what it 'sees' is written in the bytes (fake_jpeg)."""
     fake = FakeAnalyzer()
-    monkeypatch.setattr(worker, "analyze", fake)
+    engine().analyze = fake  # type: ignore[method-assign]
     return fake
 
 
 @pytest.fixture(autouse=True)
 def fresh_engine() -> Iterator[None]:
-    """Each test has its own event loop: the worker's per-process engine must not outlive it."""
-    worker._engine = None
-    worker._embedded_task = None
-    live._deferred.clear()
+    """Each test has its own event loop: the per-process engine must not outlive it (nor a batch still on its
+    thread the test's database)."""
+    engine_shutdown()
     caches["default"].clear()
     yield
-    if worker._embedded_task is not None:
-        worker._embedded_task.cancel()
-    if worker._engine is not None:  # let a batch still on the engine thread finish before the database is flushed
-        worker._engine.executor.shutdown(wait=True)
-    worker._engine = None
-    worker._embedded_task = None
+    engine_shutdown()
 
 
 @pytest.fixture(params=["memory", "redis"])

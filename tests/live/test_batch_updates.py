@@ -6,7 +6,8 @@ import pytest
 
 from classroom.groups import teachers_group
 from classroom.services import participant_join, session_start
-from live import ingest as live
+from live.ingest import frames_process
+from live.refresh import RefreshSchedule
 from tests.live.conftest import fake_jpeg
 
 pytestmark = [pytest.mark.django_db]
@@ -30,7 +31,7 @@ def test_each_session_gets_one_update_with_every_tile_of_the_batch(analyzer, cou
         participant_join(session=s, display_name=n) for s, n in ((maths, "Mia"), (maths, "Noah"), (art, "Ava"))
     )
 
-    out = live.frames_process([job(mia), job(noah, "sad"), job(ava)], analyzer)
+    out = frames_process([job(mia), job(noah, "sad"), job(ava)], analyzer, refreshes=RefreshSchedule())
 
     updates = {o.target: o.message for o in out if o.message["type"] == "students.update"}
     assert set(updates) == {teachers_group(maths.pk), teachers_group(art.pk)}

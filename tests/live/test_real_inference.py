@@ -8,7 +8,8 @@ from asgiref.sync import sync_to_async
 from engagement.models import Reading
 from inference.synthetic import blank_frame_jpeg, synthetic_face_jpeg
 from inference.types import EMOTIONS
-from live import consumers, worker
+from live import consumers
+from live.engine import engine, engine_shutdown
 from tests.classroom.conftest import token_for
 from tests.live.sockets import receive_until, student_socket, teacher_socket
 
@@ -19,9 +20,8 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 def real_model(settings, monkeypatch, tiny_models: tuple[Path, Path]) -> None:
     monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
     settings.EMOTION_MODEL_PATH = str(tiny_models[1])
-    worker._analyzer.cache_clear()
+    engine_shutdown()  # a fresh engine loads this model
     yield
-    worker._analyzer.cache_clear()
 
 
 async def test_a_real_face_becomes_an_emotion_reading_and_an_empty_room_does_not(layer, real_model, teacher, student):
@@ -94,10 +94,10 @@ def test_the_worker_classifies_the_mirror_image_too_only_when_configured(
     )
     settings.EMOTION_MODEL_PATH = str(tiny_models[1])
     settings.EMOTION_TTA = tta
-    worker._analyzer.cache_clear()
+    engine_shutdown()
     try:
-        [analysis] = worker.analyze([synthetic_face_jpeg(seed=8)], True, [1])
+        [analysis] = engine().analyze([synthetic_face_jpeg(seed=8)], True, [1])
     finally:
-        worker._analyzer.cache_clear()
+        engine_shutdown()
     assert analysis.faces[0].probabilities is not None  # type: ignore[union-attr]
     assert runs == batch

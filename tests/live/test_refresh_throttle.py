@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 
 from classroom.services import participant_join
 from live import consumers
-from live import ingest as live
+from live.engine import engine
 from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
 from tests.live.sockets import receive_until, student_socket, teacher_socket
@@ -33,10 +33,10 @@ async def test_a_refresh_within_the_interval_is_put_off_then_delivered(
     assert first_point["point"]["present"] == 1
     await second_browser.send_to(bytes_data=fake_jpeg("sad"))
     await receive_until(dashboard, "student.update", where=lambda m: m["student"]["name"] == "Noah")
-    assert student.session_id in live._deferred  # refreshed less than a second ago: put off, not dropped
+    assert engine().refreshes.is_pending(student.session_id)  # refreshed less than a second ago: put off, not dropped
     later_point = await receive_until(dashboard, "timeline.point", timeout=5)
     assert later_point["point"]["present"] == 2
     assert set(later_point["point"]["shares"]) >= {"happy", "sad"}
-    assert student.session_id not in live._deferred
+    assert not engine().refreshes.is_pending(student.session_id)
     for communicator in (first_browser, second_browser, dashboard):
         await communicator.disconnect()

@@ -22,8 +22,10 @@ from django.urls import reverse
 from classroom.models import Participant
 from classroom.services import participant_leave
 from engagement.models import Flag, Reading, SelfReport
-from live import consumers, worker
-from live import ingest as live
+from live import consumers
+from live.engine import engine
+from live.ingest import frames_process
+from live.refresh import RefreshSchedule
 from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_analysis
 from tests.live.sockets import closed_with, receive_until, student_socket, teacher_socket
@@ -62,7 +64,7 @@ class MarkedFrames:
 @pytest.fixture
 def frames(monkeypatch) -> MarkedFrames:
     marked = MarkedFrames()
-    monkeypatch.setattr(worker, "analyze", marked.analyze)
+    monkeypatch.setattr(engine(), "analyze", marked.analyze)
     return marked
 
 
@@ -177,7 +179,7 @@ async def test_logs_never_contain_tokens_or_frame_bytes(frames, live_session, ca
     await closed_with(browser)
     await second.disconnect()
 
-    assert consumers.lost_messages["frame.analyze"] >= 1
+    assert engine().counters.messages_lost["frame.analyze"] >= 1
     log_text = caplog.text
     assert token not in log_text
     assert token.split(":")[-1] not in log_text  # not even the signature part
@@ -273,7 +275,7 @@ def test_a_snapshot_still_queued_when_the_student_left_is_not_stored(student, fr
         "attention": {"camera": "on"},
     }
     participant_leave(participant_id=student.pk, delete_data=True)
-    out = live.frames_process([job], frames.analyze)
+    out = frames_process([job], frames.analyze, refreshes=RefreshSchedule())
     assert Reading.objects.count() == 0
     assert out == []
 

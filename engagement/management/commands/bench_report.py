@@ -138,7 +138,7 @@ class Command(BaseCommand):
 
 
 def _flags_store(session_id: int, events) -> int:
-    """Raised/cleared events from the live rules, stored as Flag rows the way engagement.live does."""
+    """Raised/cleared events from the live rules, stored as Flag rows the way live.flags does."""
     open_flags: dict[str, Flag] = {}
     done: list[Flag] = []
     for event in events:
