@@ -18,9 +18,9 @@ from classroom.forms import CourseForm, JoinForm, SessionStartForm
 from classroom.groups import participant_group
 from classroom.models import Course
 from classroom.ratelimit import rate_limit_hit, rate_limit_reached
-from classroom.tokens import InvalidToken, participant_claim, participant_token
+from classroom.tokens import SESSION_TOKENS_KEY, InvalidToken, participant_claim, participant_token
 
-_TOKENS_KEY = "pulse_participant_tokens"
+_TOKENS_KEY = SESSION_TOKENS_KEY
 log = logging.getLogger(__name__)
 
 

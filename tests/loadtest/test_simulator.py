@@ -1,6 +1,7 @@
 """The class simulator's bookkeeping: which teacher update answers which sent frame, and the summary."""
 
-from loadtest.simulator import FramePool, LatencyBook, percentile
+from loadtest.frames import FramePool
+from loadtest.latency import LatencyBook, percentile
 
 
 def book_with_frames(pid: int, walls: list[float]) -> LatencyBook:
