@@ -2,10 +2,17 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from classroom.models import ClassSession, Course, Participant, Sensitivity
+
+# Sent by participant_leave, inside its transaction, when a student leaves and asks for their data to be deleted
+# (keyword argument participant_id). Whoever records data about students deletes it then: engagement connects
+# engagement.services.participant_data_delete (this app sits below engagement and does not import it).
+participant_data_delete_requested = Signal()
 
 
 def course_create(*, teacher: AbstractBaseUser, name: str) -> Course:
@@ -68,12 +75,12 @@ def participant_join(*, session: ClassSession, display_name: str) -> Participant
 
 def participant_leave(*, participant_id: int, delete_data: bool) -> None:
     """Marks the student as gone; with delete_data, removes everything recorded about them in the session."""
-    from engagement.services import participant_data_delete
-
+    if delete_data and not participant_data_delete_requested.has_listeners(Participant):
+        raise ImproperlyConfigured("Nothing would delete the student's data: is the engagement app installed?")
     with transaction.atomic():  # the row lock the live writes wait on (selectors.participants_present_locked)
         Participant.objects.filter(pk=participant_id).update(left_at=timezone.now())
         if delete_data:
-            participant_data_delete(participant_id=participant_id)
+            participant_data_delete_requested.send(sender=Participant, participant_id=participant_id)
 
 
 def session_end_by_id(session_id: int) -> bool:
