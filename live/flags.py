@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from classroom.groups import teachers_group
 from engagement import core
 from engagement.models import Flag
+from engagement.rows import as_datetime
 from live.payloads import Outgoing, flag_message
 from live.records import StudentRecord
-
-
-def as_datetime(t: float) -> datetime:
-    return datetime.fromtimestamp(t, tz=UTC)
 
 
 def flag_events_store(

@@ -17,9 +17,10 @@ from classroom.groups import teachers_group
 from classroom.models import ClassSession
 from classroom.selectors import participants_present_locked
 from engagement import core
-from engagement.models import EMOTION_FIELDS, Reading
+from engagement.models import Reading
+from engagement.rows import reading_row
 from inference import FrameAnalysis, InferenceError
-from live.flags import as_datetime, flag_events_store
+from live.flags import flag_events_store
 from live.payloads import Outgoing, tile
 from live.records import StudentRecord, records_load, records_save, students_locked
 from live.refresh import RefreshSchedule
@@ -68,25 +69,6 @@ def core_reading(job: dict[str, Any], analysis: FrameAnalysis | None) -> core.Re
         tab_visible=attention.get("visible"),
         focused=attention.get("focused"),
         idle_s=attention.get("idle_s"),
-    )
-
-
-def reading_row(session_id: int, reading: core.Reading, quality: str) -> Reading:
-    probabilities = reading.probabilities or (None,) * len(EMOTION_FIELDS)
-    return Reading(
-        session_id=session_id,
-        participant_id=reading.participant_id,
-        t=as_datetime(reading.t),
-        camera=reading.camera,
-        face=reading.face,
-        quality=quality,
-        brightness=reading.brightness,
-        blur=reading.blur,
-        face_px=reading.face_px,
-        tab_visible=reading.tab_visible,
-        focused=reading.focused,
-        idle_s=reading.idle_s,
-        **dict(zip(EMOTION_FIELDS, probabilities, strict=True)),
     )
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from classroom.models import ClassSession, Participant
 from engagement.core import student_tile as core_tile
 from engagement.models import Flag, MoodPoint, Poll, SelfReport
+from engagement.rows import POINT_FIELDS
 from engagement.services import poll_dict, report_dict, voice_counts
 from live.records import StudentRecord, alert_key, records_load
 
@@ -71,17 +72,8 @@ def flag_message(flag: Flag, name: str) -> dict[str, Any]:
 
 
 def timeline_points(session_id: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "t": point.t.timestamp(),
-            "shares": point.shares,
-            "present": point.present,
-            "connected": point.connected,
-            "engagement": point.engagement,
-            "attention": point.attention,
-        }
-        for point in MoodPoint.objects.filter(session_id=session_id)
-    ]
+    rows = MoodPoint.objects.filter(session_id=session_id).values("t", *POINT_FIELDS)
+    return [{**row, "t": row["t"].timestamp()} for row in rows]
 
 
 def dashboard_snapshot(session_id: int) -> dict[str, Any]:

@@ -18,8 +18,9 @@ from django.db import DatabaseError
 from classroom.groups import teachers_group
 from classroom.models import Participant
 from engagement import core
-from engagement.models import MoodPoint, Reading
-from live.flags import as_datetime
+from engagement.models import MoodPoint
+from engagement.reports import session_readings
+from engagement.rows import as_datetime, point_fields
 from live.payloads import Outgoing
 from live.records import STATE_TTL_S, alert_key, records_load, refreshed_key
 
@@ -93,25 +94,14 @@ def session_refresh(session_id: int, *, now: float, sensitivity: str, since: flo
     end = now - now % bucket_s + bucket_s
     start = min(since if since is not None else now, now)
     start -= start % bucket_s
-    readings = [
-        core_reading_from_row(row)
-        for row in Reading.objects.filter(session_id=session_id, t__gte=as_datetime(start), t__lt=as_datetime(end))
-    ]
+    readings = session_readings(session_id, start=start, end=end)
     records = records_load(session_members(session_id))
     connected = sum(1 for record in records.values() if record.connected)
     out: list[Outgoing] = []
     for point in core.mood_timeline(readings, bucket_s=bucket_s, start=start, end=end):
         point_dict = {**point.to_dict(), "connected": connected}
         MoodPoint.objects.update_or_create(
-            session_id=session_id,
-            t=as_datetime(point.t),
-            defaults={
-                "shares": point_dict["shares"],
-                "present": point_dict["present"],
-                "connected": connected,
-                "engagement": point_dict["engagement"],
-                "attention": point_dict["attention"],
-            },
+            session_id=session_id, t=as_datetime(point.t), defaults=point_fields(point_dict)
         )
         out.append(Outgoing(teachers_group(session_id), {"type": "timeline.point", "point": point_dict}))
     states = [r.state for r in records.values() if r.connected and r.state is not None]
@@ -122,19 +112,3 @@ def session_refresh(session_id: int, *, now: float, sensitivity: str, since: flo
     if changed:
         out.append(Outgoing(teachers_group(session_id), {"type": "class.alert", "alert": alert}))
     return out
-
-
-def core_reading_from_row(row: Reading) -> core.Reading:
-    return core.Reading(
-        participant_id=row.participant_id,
-        t=row.t.timestamp(),
-        camera=row.camera,
-        face=row.face,
-        probabilities=row.probabilities,
-        brightness=row.brightness,
-        blur=row.blur,
-        face_px=row.face_px,
-        tab_visible=row.tab_visible,
-        focused=row.focused,
-        idle_s=row.idle_s,
-    )

@@ -19,7 +19,7 @@ from classroom.services import participant_join, session_start
 from engagement import core
 from engagement.core.synthetic import CONFUSED, HAPPY, NEUTRAL, reading
 from engagement.models import Flag, Reading, SelfReport
-from live.ingest import reading_row
+from engagement.rows import reading_row
 
 T0 = 1_767_603_600.0  # 2026-01-05 09:00:00 UTC
 SESSION_S = 600
