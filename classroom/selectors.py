@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from classroom.models import ClassSession, Course, Participant
+from classroom.vocabulary import EmotionMode
 
 
 def normalize_join_code(code: str) -> str:
@@ -64,7 +65,7 @@ def participant_in_session(participant_id: int, session_id: int) -> Participant 
 
 
 def emotion_choice_allowed() -> bool:
-    return settings.EMOTION_INFERENCE == "per-session"
+    return settings.EMOTION_INFERENCE == EmotionMode.PER_SESSION
 
 
 def _seconds(value: float) -> str:
@@ -74,7 +75,7 @@ def _seconds(value: float) -> str:
 def privacy_items(session: ClassSession | None) -> list[str]:
     """What a student is told, in plain words, before they consent."""
     interval = "1-2 seconds" if session is None else _seconds(session.frame_interval_s)
-    emotion_on = session.emotion_enabled if session else settings.EMOTION_INFERENCE != "off"
+    emotion_on = session.emotion_enabled if session else settings.EMOTION_INFERENCE != EmotionMode.OFF
     items = [f"Your browser sends a small, low-resolution snapshot from your camera every {interval}."]
     if emotion_on:
         items.append(

@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from classroom.models import ClassSession, Course, Participant, Sensitivity
+from classroom.models import ClassSession, Course, Participant
+from classroom.vocabulary import DEFAULT_SENSITIVITY, SENSITIVITIES, EmotionMode
 
 # Sent by participant_leave, inside its transaction, when a student leaves and asks for their data to be deleted
 # (keyword argument participant_id). Whoever records data about students deletes it then: engagement connects
@@ -21,9 +22,9 @@ def course_create(*, teacher: AbstractBaseUser, name: str) -> Course:
 
 def emotion_enabled_for(requested: bool) -> bool:
     """The deployment's EMOTION_INFERENCE setting wins over the teacher's choice."""
-    if settings.EMOTION_INFERENCE == "off":
+    if settings.EMOTION_INFERENCE == EmotionMode.OFF:
         return False
-    if settings.EMOTION_INFERENCE == "on":
+    if settings.EMOTION_INFERENCE == EmotionMode.ON:
         return True
     return requested
 
@@ -35,7 +36,7 @@ def session_start(
     frame_interval_s: float = 2.0,
     emotion_enabled: bool = True,
     show_snapshots: bool = False,
-    sensitivity: str = Sensitivity.NORMAL,
+    sensitivity: str = DEFAULT_SENSITIVITY,
 ) -> ClassSession:
     """Starts a live session with a fresh unique join code."""
     for _ in range(10):
@@ -64,7 +65,7 @@ def session_end(*, session: ClassSession) -> bool:
 
 
 def session_set_sensitivity(*, session_id: int, sensitivity: str) -> None:
-    if sensitivity not in Sensitivity.values:
+    if sensitivity not in SENSITIVITIES:
         raise ValueError(f"unknown sensitivity {sensitivity!r}")
     ClassSession.objects.filter(pk=session_id).update(sensitivity=sensitivity)
 

@@ -19,6 +19,7 @@ from classroom.groups import participant_group
 from classroom.models import Course
 from classroom.ratelimit import rate_limit_hit, rate_limit_reached
 from classroom.tokens import SESSION_TOKENS_KEY, InvalidToken, participant_claim, participant_token
+from classroom.vocabulary import EmotionMode
 
 _TOKENS_KEY = SESSION_TOKENS_KEY
 log = logging.getLogger(__name__)
@@ -47,11 +48,11 @@ def course_create(request: HttpRequest) -> HttpResponse:
 
 def _emotion_mode_note() -> str:
     return {
-        "on": "This server always estimates facial emotions (set by your administrator).",
-        "off": "Emotion estimation is switched off on this server: sessions show presence, attention and "
+        EmotionMode.ON: "This server always estimates facial emotions (set by your administrator).",
+        EmotionMode.OFF: "Emotion estimation is switched off on this server: sessions show presence, attention and "
         "student voice only.",
-        "per-session": "",
-    }[settings.EMOTION_INFERENCE]
+        EmotionMode.PER_SESSION: "",
+    }[EmotionMode(settings.EMOTION_INFERENCE)]
 
 
 def _course_page(request: HttpRequest, course: Course, form: SessionStartForm, *, status: int = 200) -> HttpResponse:

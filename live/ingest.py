@@ -16,6 +16,7 @@ from django.db import transaction
 from classroom.groups import teachers_group
 from classroom.models import ClassSession
 from classroom.selectors import participants_present_locked
+from classroom.vocabulary import EmotionMode
 from engagement import core
 from engagement.models import Reading
 from engagement.rows import reading_row
@@ -44,7 +45,7 @@ def sessions_settings(session_ids: set[int]) -> dict[int, SessionSettings]:
     )
     return {
         row["pk"]: SessionSettings(
-            emotion_enabled=row["emotion_enabled"] and settings.EMOTION_INFERENCE != "off",
+            emotion_enabled=row["emotion_enabled"] and settings.EMOTION_INFERENCE != EmotionMode.OFF,
             show_snapshots=row["show_snapshots"],
             sensitivity=row["sensitivity"],
             live=row["status"] == ClassSession.Status.LIVE,

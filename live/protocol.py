@@ -5,11 +5,10 @@ import math
 import unicodedata
 from typing import Any
 
+from classroom.vocabulary import SENSITIVITIES
+from engagement.core import CAMERA_STATES, POLL_ANSWERS, REPORT_KINDS
+
 VERSION = 1
-SELF_REPORT_KINDS = ("confused", "too_fast", "too_slow", "all_good", "raise_hand")
-CAMERA_STATES = ("on", "paused", "off")
-POLL_ANSWERS = ("yes", "not_yet")
-SENSITIVITIES = ("low", "normal", "high")
 MAX_REPORT_TEXT = 280
 MAX_POLL_QUESTION = 200
 
@@ -72,8 +71,8 @@ def attention_signals(message: dict[str, Any]) -> dict[str, Any]:
 
 def self_report(message: dict[str, Any]) -> tuple[str, str]:
     kind = message.get("kind")
-    if kind not in SELF_REPORT_KINDS:
-        raise ProtocolError("bad_message", f"'kind' must be one of {', '.join(SELF_REPORT_KINDS)}.")
+    if kind not in REPORT_KINDS:
+        raise ProtocolError("bad_message", f"'kind' must be one of {', '.join(REPORT_KINDS)}.")
     text = message.get("text") or ""
     if not isinstance(text, str):
         raise ProtocolError("bad_message", "'text' must be a string.")
