@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from classroom import services
-from classroom.management.commands.ensure_demo_teacher import DEMO_PASSWORD, DEMO_USERNAME
+from classroom.demo import DEMO_PASSWORD, DEMO_USERNAME
 from loadtest.frames import FramePool
 from loadtest.session import run_until_done, simulated_session, token_from_server_session
 from loadtest.simulator import ClassPlan, SimulatedClass
