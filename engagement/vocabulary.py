@@ -2,7 +2,7 @@
 
 base.html hands it to every page in a `json_script` element (id "pulse-vocabulary", which the strict CSP allows:
 it is data, never run); static/js/vocabulary.js reads it. tests/engagement/test_vocabulary.py and
-tests/e2e/test_vocabulary.py hold the JavaScript to it.
+tests/e2e/test_page_vocabulary.py hold the JavaScript to it.
 """
 
 from __future__ import annotations
