@@ -29,6 +29,7 @@ demo: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: install
 	$(VENV)/bin/mypy
@@ -51,7 +52,7 @@ test: install browser-deps lint typecheck audit
 	$(PY) -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== database-backed tests again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-	  DATABASE_URL=$$TEST_DATABASE_URL $(PY) -m pytest -m "not browser" tests/classroom tests/engagement tests/security; \
+	  DATABASE_URL=$$TEST_DATABASE_URL $(PY) -m pytest -m "not browser" tests/classroom tests/live tests/engagement tests/security; \
 	fi
 
 test-fast: install

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from classroom.vocabulary import SENSITIVITY_LABELS
+
 # No 0/O, 1/I/L: codes are read aloud and typed by children.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
@@ -36,10 +38,9 @@ class Course(models.Model):
         return self.name
 
 
-class Sensitivity(models.TextChoices):
-    LOW = "low", "Low (fewer flags)"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High (more flags)"
+Sensitivity = models.TextChoices(
+    "Sensitivity", [(key.upper(), (key, label)) for key, label in SENSITIVITY_LABELS.items()]
+)
 
 
 class ClassSession(models.Model):

@@ -1,11 +1,14 @@
 """Reads: what a teacher may see, and lookups for joining."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from classroom.models import ClassSession, Course, Participant
+from classroom.vocabulary import EmotionMode
 
 
 def live_session_by_code(code: str) -> ClassSession | None:
@@ -68,7 +71,7 @@ def session_by_id(session_id: int) -> ClassSession | None:
 
 
 def emotion_choice_allowed() -> bool:
-    return settings.EMOTION_INFERENCE == "per-session"
+    return settings.EMOTION_INFERENCE == EmotionMode.PER_SESSION
 
 
 def _seconds(value: float) -> str:
@@ -79,7 +82,7 @@ def privacy_items(session: ClassSession | None) -> list[str]:
     """What a student is told, in plain words, before they consent: what the teacher sees, what is sent with
     the camera on and off, what is kept and for how long."""
     interval = "1-2 seconds" if session is None else _seconds(session.frame_interval_s)
-    emotion_on = session.emotion_enabled if session else settings.EMOTION_INFERENCE != "off"
+    emotion_on = session.emotion_enabled if session else settings.EMOTION_INFERENCE != EmotionMode.OFF
     days = settings.READING_RETENTION_DAYS
     items = [
         "Your teacher sees your name, the buttons you tap (such as “I'm confused”), any note you add and your "
@@ -137,3 +140,13 @@ def student_socket_info(participant_id: int, session_id: int) -> dict | None:
 def teacher_may_watch_id(user: AbstractBaseUser, session_id: int) -> bool:
     session = ClassSession.objects.select_related("course").filter(pk=session_id).first()
     return session is not None and teacher_may_watch(user, session)
+
+
+def participants_present_locked(participant_ids: Iterable[int]) -> dict[int, str]:
+    """The names of those students who have not left, their rows locked until the transaction ends.
+
+    A student may leave and delete their data while their last snapshot or event is on the way. Under the
+    lock, either the leave is seen (and nothing is written) or it waits for this write and then deletes it.
+    """
+    rows = Participant.objects.select_for_update().filter(pk__in=sorted(participant_ids), left_at__isnull=True)
+    return dict(rows.order_by("pk").values_list("pk", "display_name"))

@@ -2,10 +2,18 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
-from classroom.models import ClassSession, Course, Participant, Sensitivity
+from classroom.models import ClassSession, Course, Participant
+from classroom.vocabulary import DEFAULT_SENSITIVITY, SENSITIVITIES, EmotionMode
+
+# Sent by participant_leave, inside its transaction, when a student leaves and asks for their data to be deleted
+# (keyword argument participant_id). Whoever records data about students deletes it then: engagement connects
+# engagement.services.participant_data_delete (this app sits below engagement and does not import it).
+participant_data_delete_requested = Signal()
 
 
 def course_create(*, teacher: AbstractBaseUser, name: str) -> Course:
@@ -14,9 +22,9 @@ def course_create(*, teacher: AbstractBaseUser, name: str) -> Course:
 
 def emotion_enabled_for(requested: bool) -> bool:
     """The deployment's EMOTION_INFERENCE setting wins over the teacher's choice."""
-    if settings.EMOTION_INFERENCE == "off":
+    if settings.EMOTION_INFERENCE == EmotionMode.OFF:
         return False
-    if settings.EMOTION_INFERENCE == "on":
+    if settings.EMOTION_INFERENCE == EmotionMode.ON:
         return True
     return requested
 
@@ -28,7 +36,7 @@ def session_start(
     frame_interval_s: float = 2.0,
     emotion_enabled: bool = True,
     show_snapshots: bool = False,
-    sensitivity: str = Sensitivity.NORMAL,
+    sensitivity: str = DEFAULT_SENSITIVITY,
 ) -> ClassSession:
     """Starts a live session with a fresh unique join code."""
     for _ in range(10):
@@ -57,7 +65,7 @@ def session_end(*, session: ClassSession) -> bool:
 
 
 def session_set_sensitivity(*, session_id: int, sensitivity: str) -> None:
-    if sensitivity not in Sensitivity.values:
+    if sensitivity not in SENSITIVITIES:
         raise ValueError(f"unknown sensitivity {sensitivity!r}")
     ClassSession.objects.filter(pk=session_id).update(sensitivity=sensitivity)
 
@@ -79,19 +87,20 @@ def participant_join(*, session: ClassSession, display_name: str) -> Participant
 
 
 def participant_leave(*, participant_id: int, delete_data: bool) -> None:
-    """Marks the student as gone. With delete_data, erases them from the session exactly as a teacher's
-    deletion does (`engagement.retention.participant_erase`): everything recorded about them, their summary
-    kept after a purge, and the participant row itself (name, join and consent times).
+    """Marks the student as gone. With delete_data, asks the apps that record about students to erase them from
+    the session exactly as a teacher's deletion does (engagement answers with `retention.participant_erase`:
+    everything recorded, the summary kept after a purge, and the participant row itself: name, join and
+    consent times).
 
     Not yet cleared here: their live record in the shared cache and their tile on an open dashboard (the
     live path's `participant.disconnect` still updates both); see issue 14.
     """
-    from engagement.retention import participant_erase
-
-    with transaction.atomic():  # the row lock the live engine's writes wait on (engagement.live._present_locked)
+    if delete_data and not participant_data_delete_requested.has_listeners(Participant):
+        raise ImproperlyConfigured("Nothing would delete the student's data: is the engagement app installed?")
+    with transaction.atomic():  # the row lock the live writes wait on (selectors.participants_present_locked)
         Participant.objects.filter(pk=participant_id).update(left_at=timezone.now())
-        if delete_data and (participant := Participant.objects.filter(pk=participant_id).first()) is not None:
-            participant_erase(participant=participant)
+        if delete_data:
+            participant_data_delete_requested.send(sender=Participant, participant_id=participant_id)
 
 
 def session_end_by_id(session_id: int) -> bool:

@@ -37,3 +37,7 @@ def participant_claim(token: str | None, *, max_age_s: int | None = None) -> Par
         return ParticipantClaim(participant_id=int(payload["p"]), session_id=int(payload["s"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidToken("invalid token") from exc
+
+
+# Where the join view keeps a browser's participant tokens in its Django session: {str(session id): token}.
+SESSION_TOKENS_KEY = "pulse_participant_tokens"

@@ -14,15 +14,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from classroom import selectors, services
-from classroom.broadcast import session_ended_broadcast
-from classroom.consumers import LAYER_ERRORS
+from classroom.broadcast import LAYER_ERRORS, session_ended_broadcast
 from classroom.forms import JOIN_CODE_FORMAT_ERROR, CourseForm, JoinForm, SessionStartForm
 from classroom.groups import participant_group
 from classroom.models import ClassSession, Course, join_code_parse
 from classroom.ratelimit import client_address, rate_limit_hit, rate_limit_reached
-from classroom.tokens import InvalidToken, ParticipantClaim, participant_claim, participant_token
+from classroom.tokens import SESSION_TOKENS_KEY, InvalidToken, ParticipantClaim, participant_claim, participant_token
+from classroom.vocabulary import EmotionMode
 
-_TOKENS_KEY = "pulse_participant_tokens"
+_TOKENS_KEY = SESSION_TOKENS_KEY
 _CAMERA_START_KEY = "pulse_camera_start"
 log = logging.getLogger(__name__)
 
@@ -50,11 +50,11 @@ def course_create(request: HttpRequest) -> HttpResponse:
 
 def _emotion_mode_note() -> str:
     return {
-        "on": "This server always estimates facial emotions (set by your administrator).",
-        "off": "Emotion estimation is switched off on this server: sessions show presence, attention and "
+        EmotionMode.ON: "This server always estimates facial emotions (set by your administrator).",
+        EmotionMode.OFF: "Emotion estimation is switched off on this server: sessions show presence, attention and "
         "student voice only.",
-        "per-session": "",
-    }[settings.EMOTION_INFERENCE]
+        EmotionMode.PER_SESSION: "",
+    }[EmotionMode(settings.EMOTION_INFERENCE)]
 
 
 def _course_page(request: HttpRequest, course: Course, form: SessionStartForm, *, status: int = 200) -> HttpResponse:

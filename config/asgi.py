@@ -11,9 +11,9 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ChannelNameRouter, ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from classroom.routing import websocket_urlpatterns  # noqa: E402
-from classroom.worker import InferenceWorker  # noqa: E402
 from config.middleware import SameOriginWebSocketValidator  # noqa: E402
+from live.routing import websocket_urlpatterns  # noqa: E402
+from live.worker import InferenceWorker  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

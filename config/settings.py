@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from classroom.vocabulary import EMOTION_MODES, EmotionMode
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -20,10 +22,6 @@ def envbool(name: str, default: str) -> bool:
 
 def envint(name: str, default: str) -> int:
     return int(os.environ.get(name, default))
-
-
-def envfloat(name: str, default: str) -> float:
-    return float(os.environ.get(name, default))
 
 
 DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"
@@ -43,9 +41,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "classroom",  # before channels: its runworker command (a worker that outlives a Redis restart) wins
+    "classroom",
+    "live",  # before channels: its runworker command (a worker that outlives a Redis restart) wins
     "channels",
     "engagement",
+    "loadtest",
 ]
 
 MIDDLEWARE = [
@@ -140,9 +140,9 @@ EMOTION_MODEL_PATH = os.environ.get("EMOTION_MODEL_PATH", "")  # empty: the mode
 EMOTION_TTA = envbool("EMOTION_TTA", "false")
 # Emotion inference: "on" (every session infers emotions), "off" (never; presence, attention
 # and student voice only) or "per-session" (the teacher chooses; new sessions default to on).
-EMOTION_INFERENCE = os.environ.get("EMOTION_INFERENCE", "per-session")
-if EMOTION_INFERENCE not in ("on", "off", "per-session"):
-    raise ImproperlyConfigured("EMOTION_INFERENCE must be one of: on, off, per-session")
+EMOTION_INFERENCE = os.environ.get("EMOTION_INFERENCE", EmotionMode.PER_SESSION.value)
+if EMOTION_INFERENCE not in EMOTION_MODES:
+    raise ImproperlyConfigured(f"EMOTION_INFERENCE must be one of: {', '.join(EMOTION_MODES)}")
 
 # --- The live protocol's limits.
 MAX_FRAME_BYTES = envint("MAX_FRAME_BYTES", str(200 * 1024))

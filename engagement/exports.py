@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from classroom.models import Participant
 from engagement.models import EMOTION_FIELDS, Flag, Reading
-from engagement.reports import READING_COLUMNS
+from engagement.rows import READING_COLUMNS
 
 CSV_CHUNK_ROWS = 5000
 

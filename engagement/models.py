@@ -5,8 +5,10 @@ from django.conf import settings
 from django.db import models
 
 from classroom.models import ClassSession, Participant
+from engagement.core.types import EMOTIONS, FLAG_LABELS, POLL_ANSWERS, REPORT_LABELS
 
-EMOTION_FIELDS = ("p_angry", "p_disgust", "p_fear", "p_happy", "p_sad", "p_surprise", "p_neutral")
+# One column per emotion, in the model's order.
+EMOTION_FIELDS = tuple(f"p_{emotion}" for emotion in EMOTIONS)
 
 
 class Reading(models.Model):
@@ -49,14 +51,9 @@ class Reading(models.Model):
 
 
 class Flag(models.Model):
-    class Kind(models.TextChoices):
-        ABSENT = "absent", "Absent"
-        CONFUSED = "confused", "Confused"
-        BORED = "bored", "Bored"
-
     session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="flags")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="flags")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=list(FLAG_LABELS.items()))
     raised_at = models.DateTimeField()
     cleared_at = models.DateTimeField(null=True, blank=True)
     explanation = models.TextField()
@@ -93,16 +90,9 @@ class MoodPoint(models.Model):
 
 
 class SelfReport(models.Model):
-    class Kind(models.TextChoices):
-        CONFUSED = "confused", "I'm confused"
-        TOO_FAST = "too_fast", "Too fast"
-        TOO_SLOW = "too_slow", "Too slow"
-        ALL_GOOD = "all_good", "All good"
-        RAISE_HAND = "raise_hand", "Raise hand"
-
     session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="self_reports")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="self_reports")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=list(REPORT_LABELS.items()))
     text = models.CharField(max_length=280, blank=True)
     t = models.DateTimeField()
 
@@ -115,7 +105,7 @@ class SelfReport(models.Model):
 
 
 class Poll(models.Model):
-    OPTIONS = ("yes", "not_yet")
+    OPTIONS = POLL_ANSWERS
 
     session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="polls")
     question = models.CharField(max_length=200, default="Is this clear?")

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -31,34 +30,13 @@ from engagement.core.timeline import mood_timeline
 from engagement.core.types import FLAG_KINDS, REPORT_KINDS, FlagEvent
 from engagement.core.types import Reading as CoreReading
 from engagement.core.types import SelfReport as CoreReport
-from engagement.models import EMOTION_FIELDS, Flag, MoodPoint, Reading, ReadingPurge, SelfReport
+from engagement.models import Flag, MoodPoint, Reading, ReadingPurge, SelfReport
+from engagement.rows import READING_COLUMNS, as_datetime, epoch, flag_events_of, point_of, readings_from_values
 
 REPORT_VERSION = 1
 CONFUSED_WINDOWS = 3
 CONFUSED_WINDOW_S = 60.0
 CURVE_SMOOTH_S = 60.0
-
-READING_COLUMNS = (
-    "participant_id",
-    "t",
-    "camera",
-    "face",
-    *EMOTION_FIELDS,
-    "brightness",
-    "blur",
-    "face_px",
-    "tab_visible",
-    "focused",
-    "idle_s",
-)
-
-
-def epoch(value: datetime | None) -> float | None:
-    return None if value is None else value.timestamp()
-
-
-def as_datetime(t: float) -> datetime:
-    return datetime.fromtimestamp(t, tz=UTC)
 
 
 @dataclass(frozen=True)
@@ -74,92 +52,24 @@ class SessionData:
     purge: ReadingPurge | None
 
 
-def session_readings(session_id: int) -> list[CoreReading]:
-    """The session's readings as core Readings, oldest first (one query on the (session, t) index)."""
-    query = Reading.objects.filter(session_id=session_id).order_by("t", "pk").values_list(*READING_COLUMNS)
-    sql, params = query.query.sql_with_params()
+def session_readings(session_id: int, *, start: float | None = None, end: float | None = None) -> list[CoreReading]:
+    """The session's readings as core Readings, oldest first, those with start <= t < end when given (one query on
+    the (session, t) index)."""
+    query = Reading.objects.filter(session_id=session_id)
+    if start is not None:
+        query = query.filter(t__gte=as_datetime(start))
+    if end is not None:
+        query = query.filter(t__lt=as_datetime(end))
+    values = query.order_by("t", "pk").values_list(*READING_COLUMNS)
+    sql, params = values.query.sql_with_params()
     # A raw fetch of the same SQL: Django's per-value converters would cost more than the query itself at 100k rows.
-    with connections[query.db].cursor() as cursor:
+    with connections[values.db].cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    to_epoch = _epoch_converter(rows[0][1]) if rows else _aware_epoch
-    return [
-        CoreReading(
-            pid,
-            to_epoch(t),
-            camera,
-            face,
-            None if angry is None else (angry, disgust, fear, happy, sad, surprise, neutral),
-            brightness,
-            blur,
-            face_px,
-            tab_visible,
-            focused,
-            idle_s,
-        )
-        for (
-            pid,
-            t,
-            camera,
-            face,
-            angry,
-            disgust,
-            fear,
-            happy,
-            sad,
-            surprise,
-            neutral,
-            brightness,
-            blur,
-            face_px,
-            tab_visible,
-            focused,
-            idle_s,
-        ) in rows
-    ]
-
-
-_NAIVE_EPOCH = datetime(1970, 1, 1)
-
-
-def _aware_epoch(value: datetime) -> float:
-    return value.timestamp()
-
-
-def _naive_utc_epoch(value: datetime) -> float:
-    return (value - _NAIVE_EPOCH).total_seconds()
-
-
-def _epoch_converter(sample: datetime) -> Callable[[datetime], float]:
-    """Raw timestamp columns come aware from PostgreSQL and naive (in UTC) from SQLite."""
-    return _aware_epoch if sample.tzinfo else _naive_utc_epoch
-
-
-def flag_events_of(flags: list[Flag]) -> list[FlagEvent]:
-    """Stored flags as raised (and, when cleared, cleared) events."""
-    events = []
-    for flag in flags:
-        raised = FlagEvent(flag.participant_id, flag.kind, "raised", flag.raised_at.timestamp(), flag.explanation)
-        events.append(raised)
-        if flag.cleared_at is not None:
-            events.append(
-                FlagEvent(flag.participant_id, flag.kind, "cleared", flag.cleared_at.timestamp(), flag.explanation)
-            )
-    return events
+        return readings_from_values(cursor.fetchall())
 
 
 def stored_timeline(session_id: int) -> list[CorePoint]:
-    return [
-        CorePoint(
-            t=point.t.timestamp(),
-            shares=dict(point.shares),
-            present=point.present,
-            connected=point.connected,
-            engagement=point.engagement,
-            attention=point.attention,
-        )
-        for point in MoodPoint.objects.filter(session_id=session_id).order_by("t")
-    ]
+    return [point_of(point) for point in MoodPoint.objects.filter(session_id=session_id).order_by("t")]
 
 
 def session_data_load(session: ClassSession) -> SessionData:
@@ -214,7 +124,7 @@ def student_summaries(session: ClassSession, data: SessionData, *, end: float | 
 
 def report_timeline(readings: list[CoreReading]) -> list[CorePoint]:
     """The session's timeline built from its readings, for sessions without a stored one. The live path builds
-    its points with the default rules (engagement.live.session_refresh), and so does this."""
+    its points with the default rules (live.refresh.session_refresh), and so does this."""
     return mood_timeline(readings, bucket_s=settings.TIMELINE_BUCKET_S)
 
 

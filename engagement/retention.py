@@ -15,13 +15,13 @@ from classroom.models import ClassSession, Participant
 from engagement.core.timeline import MoodPoint as CorePoint
 from engagement.models import MoodPoint, Reading, ReadingPurge
 from engagement.reports import (
-    as_datetime,
     report_timeline,
     session_data_load,
     session_end_time,
     session_readings,
     student_summaries,
 )
+from engagement.rows import point_row, point_values
 from engagement.services import participant_data_delete
 
 
@@ -52,18 +52,7 @@ def sessions_due_for_purge(cutoff: datetime) -> list[PurgedSession]:
 
 def _timeline_replace(session_id: int, points: list[CorePoint]) -> None:
     MoodPoint.objects.filter(session_id=session_id).delete()
-    MoodPoint.objects.bulk_create(
-        MoodPoint(
-            session_id=session_id,
-            t=as_datetime(point.t),
-            shares=point.shares,
-            present=point.present,
-            connected=point.connected,
-            engagement=point.engagement,
-            attention=point.attention,
-        )
-        for point in points
-    )
+    MoodPoint.objects.bulk_create(point_row(session_id, point_values(point)) for point in points)
 
 
 def report_timeline_store(*, session: ClassSession) -> int:

@@ -1,4 +1,4 @@
-"""Writes for student voice, polls and data deletion (the live engine is in engagement/live.py)."""
+"""Writes for student voice, polls and data deletion (the live path is in live/)."""
 
 from datetime import datetime
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from classroom.loopback import reachable
+from loadtest.loopback import reachable
 
 REQUIRE_SERVICES = os.environ.get("PULSE_REQUIRE_SERVICES") == "1"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

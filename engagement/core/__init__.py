@@ -15,7 +15,7 @@ from engagement.core.history import (
 )
 from engagement.core.rules import DEFAULT_RULES, SENSITIVITIES, Rules, rules_for
 from engagement.core.scores import attention_score, engagement_score
-from engagement.core.signals import quality_hint, quality_of
+from engagement.core.signals import QUALITY_HINTS, quality_hint, quality_of
 from engagement.core.state import StudentState
 from engagement.core.student import (
     student_disconnect,
@@ -30,8 +30,11 @@ from engagement.core.types import (
     CANT_SEE,
     EMOTIONS,
     FLAG_KINDS,
-    QUALITY_STATES,
+    FLAG_LABELS,
+    POLL_ANSWER_LABELS,
+    POLL_ANSWERS,
     REPORT_KINDS,
+    REPORT_LABELS,
     FlagEvent,
     Reading,
     SelfReport,
@@ -43,8 +46,12 @@ __all__ = [
     "DEFAULT_RULES",
     "EMOTIONS",
     "FLAG_KINDS",
-    "QUALITY_STATES",
+    "FLAG_LABELS",
+    "POLL_ANSWERS",
+    "POLL_ANSWER_LABELS",
+    "QUALITY_HINTS",
     "REPORT_KINDS",
+    "REPORT_LABELS",
     "SENSITIVITIES",
     "ClassAlertState",
     "FlagEvent",

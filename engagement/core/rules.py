@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from classroom.vocabulary import SENSITIVITIES
 from engagement.core.types import EMOTIONS
-
-SENSITIVITIES: tuple[str, ...] = ("low", "normal", "high")
 
 
 @dataclass(frozen=True)

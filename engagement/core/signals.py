@@ -25,7 +25,8 @@ PAGE_IDLE_PENALTY = 0.25
 _NEUTRAL = EMOTIONS.index("neutral")
 _SAD = EMOTIONS.index("sad")
 
-_HINTS = {
+# What the student's page says about their picture, by quality state (sent with each `quality` message).
+QUALITY_HINTS: dict[str, str] = {
     "ok": "We can see you clearly.",
     "no_face": "We can't find your face: sit facing the camera.",
     "too_dark": "More light would help: face a lamp or a window.",
@@ -54,7 +55,7 @@ def quality_of(reading: Reading, *, rules: Rules) -> str:
 
 def quality_hint(quality: str) -> str:
     """One sentence the student's page shows for a quality state ("" for an unknown state)."""
-    return _HINTS.get(quality, "")
+    return QUALITY_HINTS.get(quality, "")
 
 
 def normalized(probabilities: tuple[float, ...] | None) -> tuple[float, ...] | None:

@@ -31,9 +31,6 @@ CONFUSED = probs(angry=0.35, fear=0.25, sad=0.15, surprise=0.1, neutral=0.15)
 SAD_RESTING = probs(sad=0.7, neutral=0.25, angry=0.05)
 HAPPY = probs(happy=0.8, neutral=0.15, surprise=0.05)
 
-CLEAR = {"brightness": 120.0, "blur": 150.0, "face_px": 120}
-DARK = {"brightness": 15.0, "blur": 150.0, "face_px": 120}
-
 
 def reading(
     participant_id: int,

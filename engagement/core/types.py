@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# FER-2013's label order; probabilities in a Reading follow it (same as inference.EMOTIONS).
-EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+from inference import EMOTIONS as MODEL_EMOTIONS
+
+# The model's label order (FER-2013's); probabilities in a Reading follow it.
+EMOTIONS: tuple[str, ...] = MODEL_EMOTIONS
 CAMERA_STATES: tuple[str, ...] = ("on", "paused", "off")
-FLAG_KINDS: tuple[str, ...] = ("absent", "confused", "bored")
-REPORT_KINDS: tuple[str, ...] = ("confused", "too_fast", "too_slow", "all_good", "raise_hand")
-QUALITY_STATES: tuple[str, ...] = ("ok", "no_face", "too_dark", "too_blurry", "face_too_small", "camera_off")
+FLAG_LABELS: dict[str, str] = {"absent": "Absent", "confused": "Confused", "bored": "Bored"}
+FLAG_KINDS: tuple[str, ...] = tuple(FLAG_LABELS)
+# What the student's voice buttons say.
+REPORT_LABELS: dict[str, str] = {
+    "confused": "I'm confused",
+    "too_fast": "Too fast",
+    "too_slow": "Too slow",
+    "all_good": "All good",
+    "raise_hand": "Raise hand",
+}
+REPORT_KINDS: tuple[str, ...] = tuple(REPORT_LABELS)
+POLL_ANSWER_LABELS: dict[str, str] = {"yes": "Yes", "not_yet": "Not yet"}
+POLL_ANSWERS: tuple[str, ...] = tuple(POLL_ANSWER_LABELS)
 # Qualities where the camera is on but the picture cannot be trusted: "can't see you", never "disengaged".
 CANT_SEE: frozenset[str] = frozenset({"too_dark", "too_blurry", "face_too_small"})
-# Why a flag was raised; kept with the flag so reports can tell a face-based flag from a tapped one.
-CAUSES: tuple[str, ...] = ("face", "report", "no_face", "tab_hidden", "attention")
 
 
 @dataclass(frozen=True, slots=True)

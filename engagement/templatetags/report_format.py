@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from django import template
 from django.utils import timezone
 
+from engagement.core import REPORT_LABELS
+
 register = template.Library()
 
 
@@ -59,6 +61,4 @@ def get_item(mapping: dict, key: str):
 @register.filter
 def voice_label(kind: str) -> str:
     """A self-report kind as the student saw it on the button ("I'm confused")."""
-    from engagement.models import SelfReport
-
-    return SelfReport.Kind(kind).label if kind in SelfReport.Kind.values else kind
+    return REPORT_LABELS.get(kind, kind)

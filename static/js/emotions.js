@@ -1,8 +1,9 @@
-// The seven emotions the model estimates, in the model's order, with one fixed colour each.
+// The emotions the model estimates (from the server, in the model's order), with one fixed colour each.
 // Colours are from the Okabe-Ito palette (distinguishable with common colour-vision deficiencies);
 // the pages always show the emotion's name as text too, never colour alone.
+import { EMOTION_LABELS } from "./vocabulary.js";
 
-export const EMOTIONS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
+export { EMOTIONS, EMOTION_LABELS } from "./vocabulary.js";
 
 export const EMOTION_COLORS = {
   angry: "#D55E00",
@@ -12,16 +13,6 @@ export const EMOTION_COLORS = {
   sad: "#0072B2",
   surprise: "#56B4E9",
   neutral: "#9AA0A6",
-};
-
-export const EMOTION_LABELS = {
-  angry: "Angry",
-  disgust: "Disgust",
-  fear: "Fear",
-  happy: "Happy",
-  sad: "Sad",
-  surprise: "Surprise",
-  neutral: "Neutral",
 };
 
 export function emotionLabel(emotion) {

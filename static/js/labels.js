@@ -1,14 +1,11 @@
-// Plain-language labels for the protocol's enumerations (docs/protocol.md).
-
-export const VOICE_KINDS = ["confused", "too_fast", "too_slow", "all_good", "raise_hand"];
-
-export const VOICE_LABELS = {
-  confused: "I'm confused",
-  too_fast: "Too fast",
-  too_slow: "Too slow",
-  all_good: "All good",
-  raise_hand: "Raise hand",
-};
+// Plain-language labels for the protocol's enumerations (docs/protocol.md). The lists and the words the
+// server also uses come from it (vocabulary.js); the phrasings below are the dashboard's own, keyed by them.
+export {
+  FLAG_LABELS,
+  POLL_ANSWER_LABELS as POLL_OPTION_LABELS,
+  REPORT_KINDS as VOICE_KINDS,
+  REPORT_LABELS as VOICE_LABELS,
+} from "./vocabulary.js";
 
 /** How the teacher reads a voice count: "5 students say too fast". */
 export function voiceCountPhrase(kind, n) {
@@ -48,15 +45,4 @@ export const QUALITY_LABELS = {
   too_dark: "Too dark",
   too_blurry: "Blurry",
   face_too_small: "Too far from the camera",
-};
-
-export const FLAG_LABELS = {
-  absent: "Absent",
-  confused: "Confused",
-  bored: "Bored",
-};
-
-export const POLL_OPTION_LABELS = {
-  yes: "Yes",
-  not_yet: "Not yet",
 };

@@ -3,6 +3,7 @@
 import { FINAL_CODES, LiveSocket } from "./live-socket.js";
 import { POLL_OPTION_LABELS, VOICE_LABELS } from "./labels.js";
 import { announcer, setText } from "./util.js";
+import { QUALITY_HINTS } from "./vocabulary.js";
 
 const root = document.getElementById("student");
 const $ = (id) => document.getElementById(id);
@@ -13,14 +14,6 @@ const JPEG_QUALITY = 0.7;
 const MAX_FRAME_BYTES = 190 * 1024; // the server refuses more than 200 KiB
 const MAX_BUFFERED_BYTES = 256 * 1024; // skip a frame rather than queue up behind a slow link
 const VOICE_COOLDOWN_MS = 2500;
-
-const QUALITY_MESSAGES = {
-  ok: "We can see you clearly. Thank you!",
-  no_face: "We can't see your face: make sure you're in front of the camera.",
-  too_dark: "It's a bit dark: more light would help.",
-  too_blurry: "The picture is blurry: try holding still or wiping the lens.",
-  face_too_small: "You seem far away: come a little closer to the camera.",
-};
 
 const CAMERA_ERRORS = {
   NotAllowedError: "Camera permission was not given. To share, allow the camera in your browser's site settings (often the camera icon in the address bar), then press Start camera again.",
@@ -218,7 +211,7 @@ const handlers = {
   },
   quality(msg) {
     if (state.camera !== "on") return;
-    const text = msg.state === "ok" ? QUALITY_MESSAGES.ok : msg.hint || QUALITY_MESSAGES[msg.state] || "";
+    const text = msg.hint || QUALITY_HINTS[msg.state] || "";
     if (state.quality === msg.state && $("quality").textContent === text) return;
     state.quality = msg.state;
     setText($("quality"), text);
@@ -242,7 +235,7 @@ const handlers = {
       state.intervalMs = Math.min(state.baseIntervalMs * 2, Math.round(state.intervalMs * 1.1));
     } else if (msg.code === "frame_too_large") {
       state.jpegQuality = Math.max(0.4, state.jpegQuality - 0.1);
-    } else if (msg.code !== "emotion_off") {
+    } else {
       console.warn("Server error", msg.code, msg.message);
     }
   },

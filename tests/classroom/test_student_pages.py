@@ -24,7 +24,9 @@ def join(client: Client, session, *, camera: bool = False, name: str = "Mia") ->
 
 
 def text_of(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+    """The words a student reads: the page without its tags and without its scripts' data."""
+    page = re.sub(r"<script\b.*?</script>", " ", response.content.decode(), flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
 
 
 def test_the_consent_text_says_what_the_teacher_sees_keeps_and_does_not_do(client, live_session, settings):

@@ -17,7 +17,7 @@ import pytest
 from e2e_server import REPO, SHIPPED_MODEL, LiveServer, manage, server_env, stand_in_model_build
 from e2e_webcam import face_video
 
-from classroom.loopback import free_port
+from loadtest.loopback import free_port
 
 CHROMIUM = os.environ.get("PULSE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = REPO / "artifacts" / "screenshots"

@@ -24,6 +24,8 @@ from e2e_flows import (
 )
 from playwright.sync_api import expect
 
+from engagement.core import QUALITY_HINTS
+
 # What a tile may say: the label of one of the model's seven emotions (static/js/emotions.js).
 EMOTION_LABEL = re.compile(r"^(Angry|Disgust|Fear|Happy|Sad|Surprise|Neutral)$")
 # How many markers the named trace of a Plotly chart holds (args: [element id, trace name]).
@@ -82,7 +84,7 @@ def test_two_students_stream_and_the_teacher_sees_them_live(teacher: Any, new_st
     expect(teacher.locator("#timeline-chart .main-svg").first).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     assert teacher.evaluate(PLOTTED_POINTS, "timeline-chart") > 0
 
-    expect(ada.locator("#quality")).to_have_text("We can see you clearly. Thank you!")
+    expect(ada.locator("#quality")).to_have_text(QUALITY_HINTS["ok"])
     ada.get_by_role("button", name="Too fast").click()
     expect(tile(teacher, "Ada Lovelace").locator(".tile__report")).to_contain_text("Too fast")
     # ...and a marker on the timeline's student-voice strip.

@@ -18,8 +18,8 @@ from classroom.models import ClassSession, Course, Participant
 from classroom.services import participant_join, session_start
 from engagement import core
 from engagement.core.synthetic import CONFUSED, HAPPY, NEUTRAL, reading
-from engagement.live import reading_row
 from engagement.models import Flag, Reading, SelfReport
+from engagement.rows import reading_row
 
 T0 = 1_767_603_600.0  # 2026-01-05 09:00:00 UTC
 SESSION_S = 600

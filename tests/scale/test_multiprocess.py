@@ -21,7 +21,10 @@ from typing import Any
 
 import pytest
 
-from classroom.management.commands.bench_load import (
+from loadtest.browser import teacher_snapshot
+from loadtest.frames import FramePool
+from loadtest.simulator import ClassPlan, SimulatedClass
+from loadtest.stack import (
     Stack,
     base_env,
     postgres_database_create,
@@ -30,7 +33,6 @@ from classroom.management.commands.bench_load import (
     scaleout_env,
     with_database,
 )
-from classroom.simulator import ClassPlan, FramePool, SimulatedClass, teacher_snapshot
 from tests.conftest import need_service
 
 SCALE_REDIS_URL = os.environ.get("TEST_SCALE_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -43,7 +45,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow, pytest.
 SESSION_SETUP = """
 import json
 from django.contrib.auth import get_user_model
-from classroom.management.commands.simulate_class import simulated_session
+from loadtest.session import simulated_session
 get_user_model().objects.create_user(username={username!r}, password={password!r})
 session = simulated_session(teacher_username={username!r}, interval_s=1.0, title="Scale-out test")
 print(json.dumps({{"code": session.code, "id": session.pk}}))

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 
-from engagement import live
+from live import records
 
 
 @pytest.fixture(params=["locmem", "redis"])
@@ -33,19 +33,19 @@ def test_a_second_holder_of_a_student_waits_until_the_first_lets_go(shared_cache
         second_is_waiting.set()
         time.sleep(seconds)
 
-    monkeypatch.setattr(live, "time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
+    monkeypatch.setattr(records, "time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
     order: list[str] = []
     first_inside, release_first = threading.Event(), threading.Event()
 
     def first() -> None:
-        with live.students_locked([7, 3]):
+        with records.students_locked([7, 3]):
             order.append("first in")
             first_inside.set()
             release_first.wait(10)
             order.append("first out")
 
     def second() -> None:
-        with live.students_locked([3]):
+        with records.students_locked([3]):
             order.append("second in")
 
     one, two = threading.Thread(target=first), threading.Thread(target=second)
@@ -64,11 +64,11 @@ def test_a_second_holder_of_a_student_waits_until_the_first_lets_go(shared_cache
 
 
 def test_a_lock_held_too_long_is_passed_over_and_left_to_its_holder(shared_cache, monkeypatch) -> None:
-    monkeypatch.setattr(live, "STUDENT_LOCK_WAIT_S", 0.0)
+    monkeypatch.setattr(records, "STUDENT_LOCK_WAIT_S", 0.0)
     cache.set("pulse:lock:student:5", "another worker", timeout=30)
     entered = False
 
-    with live.students_locked([5, 6]):
+    with records.students_locked([5, 6]):
         entered = True
         assert cache.get("pulse:lock:student:6") is not None
 
@@ -86,8 +86,8 @@ def test_locks_after_a_contended_one_are_taken_only_once_it_is_free(shared_cache
         seen_while_waiting.append(cache.get("pulse:lock:student:9"))
         cache.delete("pulse:lock:student:4")  # the other worker lets go
 
-    monkeypatch.setattr(live, "time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
-    with live.students_locked([9, 2, 4]):
+    monkeypatch.setattr(records, "time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
+    with records.students_locked([9, 2, 4]):
         held = [cache.get(f"pulse:lock:student:{pid}") for pid in (2, 4, 9)]
 
     assert seen_while_waiting == [None]

@@ -16,12 +16,12 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.urls import URLPattern, get_resolver, reverse
 
-from classroom import consumers
 from classroom.services import participant_join, session_end, session_start
 from classroom.tokens import participant_token
 from config.middleware import content_security_policy
+from live import consumers
 from tests.classroom.conftest import token_for
-from tests.classroom.live import closed_with, receive_until, student_socket
+from tests.live.sockets import closed_with, receive_until, student_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 # Pages a student opens (no login: the join code, then a participant token kept in their own session).
@@ -361,11 +361,12 @@ def test_every_test_named_in_security_md_exists():
     prefixes = {
         "S/": "tests/security/",
         "C/": "tests/classroom/",
+        "L/": "tests/live/",
         "E/": "tests/engagement/",
         "I/": "tests/inference/",
         "B/": "tests/e2e/",
     }
-    named = re.findall(r"`([SCEIB]/[a-z_]+\.py)::([a-z0-9_]+)`", text)
+    named = re.findall(r"`([SCLEIB]/[a-z_]+\.py)::([a-z0-9_]+)`", text)
     assert len(named) >= 40
     missing = []
     for short_path, test_name in named:

@@ -17,15 +17,20 @@ from django.db import OperationalError
 from django.db.models.query import QuerySet
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from classroom import consumers, worker
-from classroom.loopback import free_port
 from classroom.models import Participant
 from classroom.services import participant_join, session_start
-from engagement import live
 from engagement.models import MoodPoint, Reading
-from tests.classroom.conftest import fake_jpeg, token_for
-from tests.classroom.live import closed_with, receive_until, student_socket, teacher_socket
+from live import consumers
+from live import engine as live_engine
+from live.engine import engine
+from live.ingest import frames_process
+from live.records import records_load
+from live.refresh import RefreshSchedule
+from loadtest.loopback import free_port
+from tests.classroom.conftest import token_for
 from tests.conftest import REQUIRE_SERVICES
+from tests.live.conftest import fake_jpeg
+from tests.live.sockets import closed_with, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -122,7 +127,7 @@ async def test_a_redis_restart_mid_session_recovers_by_itself(private_redis, ana
     await receive_until(browser, "hello")
     await browser.send_to(bytes_data=fake_jpeg("happy"))
     await receive_until(dashboard, "student.update", where=lambda m: m["student"]["emotion"] == "happy")
-    embedded_worker = worker._embedded_task
+    embedded_worker = engine().embedded_task
     assert embedded_worker is not None and not embedded_worker.done()
 
     private_redis.stop()
@@ -144,7 +149,7 @@ async def test_a_redis_restart_mid_session_recovers_by_itself(private_redis, ana
         dashboard, "student.update", timeout=15, where=lambda m: m["student"]["emotion"] == "sad"
     )
     assert update["student"]["name"] == "Mia"
-    assert worker._embedded_task is embedded_worker and not embedded_worker.done()
+    assert engine().embedded_task is embedded_worker and not embedded_worker.done()
     assert await sync_to_async(Reading.objects.filter(participant=student).count)() == 2
     await browser.disconnect()
     await dashboard.disconnect()
@@ -162,7 +167,7 @@ async def test_a_frame_sent_while_the_layer_is_unreachable_is_a_counted_loss(mon
     """The socket stays up and says so; the next frame, once the layer answers again, goes through."""
     browser = await student_socket(token_for(student))
     await receive_until(browser, "hello")
-    lost_before = consumers.lost_messages["frame.analyze"]
+    lost_before = engine().counters.messages_lost["frame.analyze"]
     layer = get_channel_layer()
     real_send = layer.send
 
@@ -172,11 +177,11 @@ async def test_a_frame_sent_while_the_layer_is_unreachable_is_a_counted_loss(mon
     monkeypatch.setattr(layer, "send", unreachable)
     await browser.send_to(bytes_data=fake_jpeg("happy"))
     assert (await receive_until(browser, "error"))["code"] == "overloaded"
-    assert consumers.lost_messages["frame.analyze"] == lost_before + 1
-    reports_lost_before = consumers.lost_messages["self.report"]
+    assert engine().counters.messages_lost["frame.analyze"] == lost_before + 1
+    reports_lost_before = engine().counters.messages_lost["self.report"]
     await browser.send_json_to({"type": "self_report", "kind": "confused"})  # stored; its engine event is lost
     await receive_until(browser, "self_report.ack")
-    assert consumers.lost_messages["self.report"] == reports_lost_before + 1
+    assert engine().counters.messages_lost["self.report"] == reports_lost_before + 1
     monkeypatch.setattr(layer, "send", real_send)
     await browser.send_to(bytes_data=fake_jpeg("happy"))
     assert (await receive_until(browser, "quality"))["state"] == "ok"
@@ -228,38 +233,40 @@ def failing_bulk_create(monkeypatch, failures: int) -> list[int]:
 def test_a_batch_is_stored_whole_or_not_at_all(monkeypatch, analyzer, two_sessions):
     failing_bulk_create(monkeypatch, failures=1)
     with pytest.raises(OperationalError):
-        live.frames_process([job_for(p) for p in two_sessions], analyzer)
+        frames_process([job_for(p) for p in two_sessions], analyzer, refreshes=RefreshSchedule())
     assert Reading.objects.count() == 0
     assert MoodPoint.objects.count() == 0
-    assert live.records_load([p.pk for p in two_sessions]) == {}  # the live state was not advanced either
+    assert records_load([p.pk for p in two_sessions]) == {}  # the live state was not advanced either
 
 
 async def test_the_worker_retries_a_batch_when_the_database_blinks(monkeypatch, analyzer, two_sessions):
-    monkeypatch.setattr(worker, "DB_RETRY_DELAYS_S", (0.0, 0.0))
+    monkeypatch.setattr(live_engine, "DB_RETRY_DELAYS_S", (0.0, 0.0))
     calls = failing_bulk_create(monkeypatch, failures=1)
-    engine = worker.Engine()
+    worker_engine = engine()
     for participant in two_sessions:
-        engine.enqueue(job_for(participant))
-    await engine.flush(get_channel_layer())
+        worker_engine.enqueue(job_for(participant))
+    await worker_engine.flush(get_channel_layer())
     assert calls == [3, 3]  # failed once, then stored on the retry
     assert await sync_to_async(Reading.objects.count)() == 3  # exactly once each
-    assert (engine.frames_processed, engine.frames_lost) == (3, 0)
+    counters = worker_engine.counters
+    assert (counters.frames_analyzed, counters.frames_lost) == (3, 0)
 
 
 async def test_a_database_that_stays_down_loses_the_batch_counted(monkeypatch, analyzer, two_sessions):
-    monkeypatch.setattr(worker, "DB_RETRY_DELAYS_S", (0.0, 0.0))
-    engine = worker.Engine()
+    monkeypatch.setattr(live_engine, "DB_RETRY_DELAYS_S", (0.0, 0.0))
+    worker_engine = engine()
     with monkeypatch.context() as database_down:
         calls = failing_bulk_create(database_down, failures=99)
         for participant in two_sessions:
-            engine.enqueue(job_for(participant))
-        await engine.flush(get_channel_layer())
+            worker_engine.enqueue(job_for(participant))
+        await worker_engine.flush(get_channel_layer())
     assert calls == [3, 3, 3]  # the try and two retries
     assert await sync_to_async(Reading.objects.count)() == 0
-    assert (engine.frames_processed, engine.frames_lost) == (0, 3)
+    counters = worker_engine.counters
+    assert (counters.frames_analyzed, counters.frames_lost) == (0, 3)
     # The next batch, with the database back, is stored.
-    engine.enqueue(job_for(two_sessions[0]))
-    await engine.flush(get_channel_layer())
+    worker_engine.enqueue(job_for(two_sessions[0]))
+    await worker_engine.flush(get_channel_layer())
     assert await sync_to_async(Reading.objects.count)() == 1
 
 
@@ -274,7 +281,7 @@ async def test_a_batch_that_crashes_the_analyzer_does_not_stop_the_next(
             raise RuntimeError("the model crashed")
         return analyzer(jpegs, emotion_enabled, participant_ids)
 
-    monkeypatch.setattr(worker, "analyze", crashing)
+    monkeypatch.setattr(engine(), "analyze", crashing)
     other_session = await sync_to_async(session_start)(course=course, title="Other", frame_interval_s=1.0)
     other = await sync_to_async(participant_join)(session=other_session, display_name="Noah")
     dashboard = await teacher_socket(teacher, other_session.pk)
@@ -286,7 +293,7 @@ async def test_a_batch_that_crashes_the_analyzer_does_not_stop_the_next(
 
     await mia.send_to(bytes_data=fake_jpeg("boom"))
     for _ in range(200):
-        if worker.engine().frames_lost:
+        if engine().counters.frames_lost:
             break
         await asyncio.sleep(0.05)
     await noah.send_to(bytes_data=fake_jpeg("happy"))
@@ -295,7 +302,7 @@ async def test_a_batch_that_crashes_the_analyzer_does_not_stop_the_next(
     await asyncio.sleep(1.0)  # Mia's frame interval
     await mia.send_to(bytes_data=fake_jpeg("sad"))
     assert (await receive_until(mia, "quality"))["state"] == "ok"
-    assert worker.engine().frames_lost == 1
+    assert engine().counters.frames_lost == 1
     assert await sync_to_async(Reading.objects.filter(participant=student).count)() == 1
     for communicator in (mia, noah, dashboard):
         await communicator.disconnect()
@@ -304,12 +311,12 @@ async def test_a_batch_that_crashes_the_analyzer_does_not_stop_the_next(
 async def test_a_killed_embedded_worker_is_replaced_and_the_class_carries_on(analyzer, teacher, student):
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    worker._embedded_task.cancel()
+    engine().embedded_task.cancel()
     await asyncio.sleep(0)
     browser = await student_socket(token_for(student))  # any new socket starts a new worker
     await receive_until(browser, "hello")
     await browser.send_to(bytes_data=fake_jpeg("happy"))
     await receive_until(dashboard, "student.update", where=lambda m: m["student"]["emotion"] == "happy")
-    assert not worker._embedded_task.done()
+    assert not engine().embedded_task.done()
     await browser.disconnect()
     await dashboard.disconnect()

@@ -20,13 +20,14 @@ from channels.testing import WebsocketCommunicator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classroom import consumers, protocol, worker
 from classroom.models import ClassSession, Participant
 from classroom.services import participant_join, session_start
 from engagement.models import Reading
 from inference import FaceAnalyzer
+from live import consumers, protocol
+from live.engine import engine
 from tests.classroom.conftest import token_for
-from tests.classroom.live import receive_until, student_socket, teacher_socket
+from tests.live.sockets import receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -127,7 +128,7 @@ def presence_only(jpegs: list[bytes], emotion_enabled: bool, participant_ids: li
 def world(monkeypatch, settings, course):
     """A fuzzed session A and a control student in session B, with the real decoder in the worker."""
     monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
-    monkeypatch.setattr(worker, "analyze", presence_only)
+    monkeypatch.setattr(engine(), "analyze", presence_only)
     # Hypothesis reseeds the global `random` for every example, and the in-memory layer draws channel
     # names from it: without this, a new socket of one example gets the worker's name from the last.
     monkeypatch.setattr(channels.layers, "random", random.SystemRandom())

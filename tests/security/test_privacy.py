@@ -20,15 +20,18 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from classroom import consumers, worker
 from classroom.models import Participant
 from classroom.services import participant_leave
-from engagement import live
 from engagement.models import Flag, Poll, PollAnswer, Reading, ReadingPurge, SelfReport
 from engagement.retention import session_readings_purge
-from tests.classroom.conftest import fake_analysis, token_for
-from tests.classroom.live import closed_with, receive_until, student_socket, teacher_socket
+from live import consumers
+from live.engine import engine
+from live.ingest import frames_process
+from live.refresh import RefreshSchedule
+from tests.classroom.conftest import token_for
 from tests.engagement.conftest import Scripted, scripted_session
+from tests.live.conftest import fake_analysis
+from tests.live.sockets import closed_with, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -64,7 +67,7 @@ class MarkedFrames:
 @pytest.fixture
 def frames(monkeypatch) -> MarkedFrames:
     marked = MarkedFrames()
-    monkeypatch.setattr(worker, "analyze", marked.analyze)
+    monkeypatch.setattr(engine(), "analyze", marked.analyze)
     return marked
 
 
@@ -179,7 +182,7 @@ async def test_logs_never_contain_tokens_or_frame_bytes(frames, live_session, ca
     await closed_with(browser)
     await second.disconnect()
 
-    assert consumers.lost_messages["frame.analyze"] >= 1
+    assert engine().counters.messages_lost["frame.analyze"] >= 1
     log_text = caplog.text
     assert token not in log_text
     assert token.split(":")[-1] not in log_text  # not even the signature part
@@ -339,7 +342,7 @@ def test_a_snapshot_still_queued_when_the_student_left_is_not_stored(student, fr
         "attention": {"camera": "on"},
     }
     participant_leave(participant_id=student.pk, delete_data=True)
-    out = live.frames_process([job], frames.analyze)
+    out = frames_process([job], frames.analyze, refreshes=RefreshSchedule())
     assert Reading.objects.count() == 0
     assert out == []
 

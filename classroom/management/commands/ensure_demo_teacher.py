@@ -2,8 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-DEMO_USERNAME = "teacher"
-DEMO_PASSWORD = "teacher"
+from classroom.demo import DEMO_PASSWORD, DEMO_USERNAME
 
 
 class Command(BaseCommand):

@@ -27,9 +27,9 @@ from classroom.models import ClassSession, Course, Participant
 from engagement.core import rules_for
 from engagement.core.signals import quality_of
 from engagement.core.synthetic import lesson, replay
-from engagement.live import as_datetime, reading_row
 from engagement.models import Flag, Reading, SelfReport
 from engagement.retention import report_timeline_store
+from engagement.rows import as_datetime, reading_row
 
 
 class Command(BaseCommand):
@@ -138,7 +138,7 @@ class Command(BaseCommand):
 
 
 def _flags_store(session_id: int, events) -> int:
-    """Raised/cleared events from the live rules, stored as Flag rows the way engagement.live does."""
+    """Raised/cleared events from the live rules, stored as Flag rows the way the live path does (live/flags.py)."""
     open_flags: dict[str, Flag] = {}
     done: list[Flag] = []
     for event in events:

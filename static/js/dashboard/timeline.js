@@ -4,11 +4,12 @@
 //              and a strip of student-voice markers ("I'm confused", "Too fast").
 // Emotion off: attention, engagement and "face in view" lines, and the same voice strip.
 import { EMOTIONS, EMOTION_COLORS, EMOTION_LABELS } from "../emotions.js";
+import { VOICE_LABELS } from "../labels.js";
 import { clock, plotlyText, setText } from "../util.js";
 
 const VOICE_MARKERS = {
-  confused: { label: "I'm confused", color: "#B42318", symbol: "diamond" },
-  too_fast: { label: "Too fast", color: "#7A4BD0", symbol: "triangle-right" },
+  confused: { label: VOICE_LABELS.confused, color: "#B42318", symbol: "diamond" },
+  too_fast: { label: VOICE_LABELS.too_fast, color: "#7A4BD0", symbol: "triangle-right" },
 };
 const LINE_COLORS = { engagement: "#2F55D4", attention: "#475467", present: "#009E73" };
 const MIN_RENDER_GAP_MS = 800;

@@ -1,5 +1,6 @@
 // The side panels: student voice (counts and recent feed) and the pulse-check poll.
 import { POLL_OPTION_LABELS, VOICE_KINDS, VOICE_LABELS, VOICE_REPORTED, voiceCountPhrase } from "../labels.js";
+import { POLL_ANSWERS } from "../vocabulary.js";
 import { ago, clock, h, setText } from "../util.js";
 
 const FEED_LIMIT = 30;
@@ -133,7 +134,7 @@ export class PollPanel {
 
   _summary() {
     const counts = (this.poll && this.poll.counts) || {};
-    const options = (this.poll && this.poll.options) || ["yes", "not_yet"];
+    const options = (this.poll && this.poll.options) || POLL_ANSWERS;
     return options.map((o) => `${POLL_OPTION_LABELS[o] || o}: ${counts[o] || 0}`).join(", ");
   }
 
@@ -156,7 +157,7 @@ export class PollPanel {
     els.newButton.hidden = poll.open || this.ended;
     setText(els.liveQuestion, poll.question);
     const counts = poll.counts || {};
-    const options = poll.options || ["yes", "not_yet"];
+    const options = poll.options || POLL_ANSWERS;
     const total = options.reduce((sum, o) => sum + Number(counts[o] || 0), 0);
     const of = this.connected ? ` of ${this.connected} connected` : "";
     setText(els.liveState, `${poll.open ? "Open" : "Closed"} · ${total} answer${total === 1 ? "" : "s"}${of}`);

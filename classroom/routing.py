@@ -1,8 +1,0 @@
-from django.urls import path
-
-from classroom.consumers import StudentConsumer, TeacherConsumer
-
-websocket_urlpatterns = [
-    path("ws/student/", StudentConsumer.as_asgi()),
-    path("ws/teacher/sessions/<int:session_id>/", TeacherConsumer.as_asgi()),
-]

@@ -1,0 +1,364 @@
+"""Live sockets. Thin: parse, authorize, delegate. Protocol: docs/protocol.md (version 1).
+
+Each consumer has three sections: socket handlers, commands from the client, and channel-layer events.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import DatabaseError
+
+from classroom import selectors, services
+from classroom.broadcast import LAYER_ERRORS, session_ended_broadcast
+from classroom.groups import participant_group, students_group, teachers_group
+from classroom.tokens import InvalidToken, participant_claim
+from engagement import services as engagement_services
+from live import protocol
+from live.dispatch import DirectDispatch
+from live.engine import engine
+from live.payloads import dashboard_snapshot
+from live.protocol import ProtocolError
+from live.worker import ensure_embedded_worker
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_FORBIDDEN = 4003
+CLOSE_NOT_LIVE = 4004
+CLOSE_TOO_MANY_SOCKETS = 4029
+CLOSE_TRY_AGAIN = 1013  # the channel layer is briefly unreachable: reconnect with backoff
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+# A frame may come this much sooner than the session's interval (browser timers jitter).
+RATE_SLACK = 0.75
+
+
+class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
+    """What both live sockets share: JSON in and out, errors as messages, never tracebacks."""
+
+    async def send_json(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(message, separators=(",", ":")))
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    async def refuse(self, close_code: int, error_code: str, message: str) -> None:
+        """Accepts only to say why, then closes with a close code the page can act on."""
+        await self.accept()
+        await self.send_error(error_code, message)
+        await self.close(code=close_code)
+
+    # The JSON commands a client may send: `type` -> the method that handles it. These and the student's binary
+    # snapshots all pass through `run_command`, the one place where every command can be metered.
+    commands: ClassVar[dict[str, Callable[[Any, Any], Awaitable[None]]]] = {}
+
+    async def receive_command(self, text_data: str) -> None:
+        if len(text_data) > settings.MAX_TEXT_MESSAGE_BYTES:
+            await self.send_error("bad_message", "Message too long.")
+            return
+        try:
+            command = protocol.parse_command(text_data, self.commands)
+        except ProtocolError as exc:
+            await self.send_error(exc.code, str(exc))
+            return
+        await self.run_command(command["type"], self.commands[command["type"]], command)
+
+    async def run_command(self, kind: str, handler: Callable[[Any, Any], Awaitable[None]], payload: Any) -> None:
+        """Runs one client command (`kind`: its type, or "frame" for a snapshot); errors go back as messages."""
+        try:
+            await handler(self, payload)
+        except ProtocolError as exc:
+            await self.send_error(exc.code, str(exc))
+        except (*LAYER_ERRORS, DatabaseError) as exc:
+            engine().counters.messages_lost["command"] += 1
+            log.warning("%s command lost: %s unavailable", type(self).__name__, type(exc).__name__)
+            await self.send_error("overloaded", "The server is busy; please try again in a moment.")
+
+    async def refuse_layer_down(self) -> None:
+        engine().counters.messages_lost["connect"] += 1
+        log.warning("channel layer unavailable, %s refused with %d", type(self).__name__, CLOSE_TRY_AGAIN)
+        await self.refuse(CLOSE_TRY_AGAIN, "overloaded", "The server is busy; reconnecting shortly.")
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "session.ended"})
+        await self.close(code=CLOSE_NOT_LIVE)
+
+
+class StudentConsumer(PulseConsumer):
+    # --- socket handlers
+
+    async def connect(self) -> None:
+        ensure_embedded_worker()
+        self.participant_id: int | None = None
+        token = parse_qs(self.scope.get("query_string", b"").decode()).get("token", [None])[0]
+        try:
+            claim = participant_claim(token)
+        except InvalidToken as exc:
+            await self.refuse(CLOSE_UNAUTHORIZED, "not_allowed", f"Cannot join: {exc}. Join again with the code.")
+            return
+        info = await database_sync_to_async(selectors.student_socket_info)(claim.participant_id, claim.session_id)
+        if info is None:
+            await self.refuse(CLOSE_UNAUTHORIZED, "not_allowed", "You are not a participant of this session.")
+            return
+        if info["session"]["status"] != "live":
+            await self.refuse(CLOSE_NOT_LIVE, "not_allowed", "This class has ended.")
+            return
+        self.participant_id = claim.participant_id
+        self.session_id = claim.session_id
+        self.session_info = info["session"]
+        self.min_frame_gap_s = info["session"]["frame_interval_ms"] / 1000 * RATE_SLACK
+        self.last_frame_at = 0.0
+        self.attention: dict[str, Any] = {"camera": "off"}
+        try:
+            # One live socket per student: a newer one (a reload, a second tab) replaces the older.
+            await self.channel_layer.group_send(
+                participant_group(self.participant_id), {"type": "socket.replaced", "by": self.channel_name}
+            )
+            for group in (students_group(self.session_id), participant_group(self.participant_id)):
+                await self.channel_layer.group_add(group, self.channel_name)
+        except LAYER_ERRORS:
+            self.participant_id = None
+            await self.refuse_layer_down()
+            return
+        await self.accept()
+        await self.send_json({"type": "hello", "protocol": protocol.VERSION, **info})
+        await self.to_engine({"type": "participant.connect", "name": info["participant"]["name"]})
+
+    async def disconnect(self, code: int) -> None:
+        if self.participant_id is None:
+            return
+        try:
+            for group in (students_group(self.session_id), participant_group(self.participant_id)):
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except LAYER_ERRORS:
+            log.warning("channel layer unavailable while a student socket closed")  # group entries expire
+        await self.to_engine({"type": "participant.disconnect"})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.participant_id is None:
+            return
+        if bytes_data is not None:
+            await self.run_command("frame", StudentConsumer.receive_frame, bytes_data)
+        elif text_data is not None:
+            await self.receive_command(text_data)
+
+    async def receive_frame(self, jpeg: bytes) -> None:
+        if len(jpeg) > settings.MAX_FRAME_BYTES:
+            await self.send_error("frame_too_large", f"Snapshots must be under {settings.MAX_FRAME_BYTES} bytes.")
+            return
+        if not jpeg.startswith(JPEG_MAGIC):
+            await self.send_error("not_jpeg", "Snapshots must be JPEG images.")
+            return
+        now = time.monotonic()
+        if now - self.last_frame_at < self.min_frame_gap_s:
+            engine().counters.frames_rate_limited += 1
+            await self.send_error("rate_limited", "Snapshot dropped: sent faster than the class allows.")
+            return
+        self.last_frame_at = now
+        await self.to_engine({"type": "frame.analyze", "jpeg": jpeg, "attention": {**self.attention, "camera": "on"}})
+
+    async def to_engine(self, message: dict[str, Any]) -> None:
+        """Hands a message to the inference/engagement workers; a full queue drops it and says so."""
+        message.update(
+            session_id=self.session_id, participant_id=self.participant_id, t=time.time(), reply=self.channel_name
+        )
+        try:
+            await self.channel_layer.send(settings.INFERENCE_CHANNEL, message)
+        except LAYER_ERRORS as exc:
+            engine().counters.messages_lost[message["type"]] += 1
+            if message["type"] == "frame.analyze":
+                await self.send_error("overloaded", "The server is busy; this snapshot was skipped.")
+            else:
+                log.warning(
+                    "engine queue unavailable (%s), %s for participant %s lost",
+                    type(exc).__name__,
+                    message["type"],
+                    self.participant_id,
+                )
+
+    # --- commands
+
+    async def command_attention(self, command: dict[str, Any]) -> None:
+        self.attention = protocol.attention_signals(command)
+        if self.attention["camera"] != "on":
+            # No frames while paused: the attention signals are the heartbeat, under the same rate limit.
+            now = time.monotonic()
+            if now - self.last_frame_at >= self.min_frame_gap_s:
+                self.last_frame_at = now
+                await self.to_engine({"type": "frame.analyze", "jpeg": None, "attention": self.attention})
+
+    async def command_self_report(self, command: dict[str, Any]) -> None:
+        kind, text = protocol.self_report(command)
+        report = await database_sync_to_async(engagement_services.self_report_record)(
+            participant_id=self.participant_id, kind=kind, text=text
+        )
+        if report is None:  # they left from the page ("delete my data") while this socket was open
+            await self.participant_left({})
+            return
+        await self.channel_layer.group_send(teachers_group(self.session_id), {"type": "voice.report", **report})
+        await self.to_engine({"type": "self.report", "kind": kind, "text": text})
+        await self.send_json({"type": "self_report.ack", "kind": kind})
+
+    async def command_poll_answer(self, command: dict[str, Any]) -> None:
+        poll_id, answer = protocol.poll_answer(command)
+        poll = await database_sync_to_async(engagement_services.poll_answer_record)(
+            session_id=self.session_id, participant_id=self.participant_id, poll_id=poll_id, answer=answer
+        )
+        if poll is None:
+            await self.send_error("bad_message", "That poll is closed.")
+            return
+        await self.channel_layer.group_send(teachers_group(self.session_id), {"type": "poll.results", "poll": poll})
+
+    async def command_leave(self, command: dict[str, Any]) -> None:
+        await database_sync_to_async(services.participant_leave)(
+            participant_id=self.participant_id, delete_data=bool(command.get("delete_my_data"))
+        )
+        await self.close(code=1000)
+
+    commands = {
+        "attention": command_attention,
+        "self_report": command_self_report,
+        "poll.answer": command_poll_answer,
+        "leave": command_leave,
+    }
+
+    # --- channel-layer events
+
+    async def frame_quality(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "quality", "state": event["state"], "hint": event["hint"]})
+
+    async def frame_error(self, event: dict[str, Any]) -> None:
+        await self.send_error("bad_frame", f"That snapshot could not be read: {event['message']}")
+
+    async def poll_started(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "poll.started", "poll": event["poll"]})
+
+    async def poll_closed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "poll.closed", "poll_id": event["poll_id"]})
+
+    async def participant_left(self, event: dict[str, Any]) -> None:
+        """The student left from the page (e.g. "delete my data" without a live socket)."""
+        await self.close(code=1000)
+
+    async def socket_replaced(self, event: dict[str, Any]) -> None:
+        if event["by"] != self.channel_name:
+            await self.send_error("not_allowed", "This class was opened in another tab or device.")
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+
+
+class TeacherConsumer(PulseConsumer):
+    # --- socket handlers
+
+    async def connect(self) -> None:
+        ensure_embedded_worker()
+        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        self.watching = False
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.refuse(CLOSE_UNAUTHORIZED, "not_allowed", "Please log in.")
+            return
+        if not await database_sync_to_async(selectors.teacher_may_watch_id)(user, self.session_id):
+            await self.refuse(CLOSE_FORBIDDEN, "not_allowed", "This is not your session.")
+            return
+        self.user_id = user.pk
+        try:
+            await self.channel_layer.group_add(teachers_group(self.session_id), self.channel_name)
+        except LAYER_ERRORS:
+            await self.refuse_layer_down()
+            return
+        self.watching = True
+        await self.accept()
+        snapshot = await database_sync_to_async(dashboard_snapshot)(self.session_id)
+        await self.send_json({"type": "snapshot", **snapshot})
+
+    async def disconnect(self, code: int) -> None:
+        if self.watching:
+            try:
+                await self.channel_layer.group_discard(teachers_group(self.session_id), self.channel_name)
+            except LAYER_ERRORS:
+                log.warning("channel layer unavailable while a dashboard socket closed")  # group entries expire
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.watching:
+            return
+        if bytes_data is not None:
+            await self.send_error("bad_message", "The teacher socket takes JSON only.")
+        elif text_data is not None:
+            await self.receive_command(text_data)
+
+    # --- commands
+
+    async def command_session_end(self, command: dict[str, Any]) -> None:
+        if await database_sync_to_async(services.session_end_by_id)(self.session_id):
+            await session_ended_broadcast(self.session_id)
+
+    async def command_flag_dismiss(self, command: dict[str, Any]) -> None:
+        flag_id = protocol.positive_int(command, "flag_id")
+        await self.channel_layer.send(
+            settings.INFERENCE_CHANNEL,
+            {
+                "type": "flag.dismiss",
+                "session_id": self.session_id,
+                "flag_id": flag_id,
+                "user_id": self.user_id,
+                "t": time.time(),
+            },
+        )
+
+    async def command_poll_start(self, command: dict[str, Any]) -> None:
+        question = protocol.poll_question(command)
+        poll = await database_sync_to_async(engagement_services.poll_open)(
+            session_id=self.session_id, question=question
+        )
+        await self.channel_layer.group_send(students_group(self.session_id), {"type": "poll.started", "poll": poll})
+        await self.channel_layer.group_send(teachers_group(self.session_id), {"type": "poll.results", "poll": poll})
+
+    async def command_poll_close(self, command: dict[str, Any]) -> None:
+        poll_id = protocol.positive_int(command, "poll_id")
+        poll = await database_sync_to_async(engagement_services.poll_close)(session_id=self.session_id, poll_id=poll_id)
+        if poll is None:
+            await self.send_error("bad_message", "No open poll with that id.")
+            return
+        await self.channel_layer.group_send(
+            students_group(self.session_id), {"type": "poll.closed", "poll_id": poll_id}
+        )
+        await self.channel_layer.group_send(teachers_group(self.session_id), {"type": "poll.results", "poll": poll})
+
+    async def command_settings(self, command: dict[str, Any]) -> None:
+        sensitivity = protocol.sensitivity(command)
+        await database_sync_to_async(services.session_set_sensitivity)(
+            session_id=self.session_id, sensitivity=sensitivity
+        )
+        await self.send_json({"type": "settings", "sensitivity": sensitivity})
+
+    commands = {
+        "session.end": command_session_end,
+        "flag.dismiss": command_flag_dismiss,
+        "poll.start": command_poll_start,
+        "poll.close": command_poll_close,
+        "settings": command_settings,
+    }
+
+    # --- channel-layer events: forwarded to the dashboard as they are
+
+    async def forward(self, event: dict[str, Any]) -> None:
+        await self.send_json(event)
+
+    student_update = forward
+    students_update = forward
+    timeline_point = forward
+    flag_raised = forward
+    flag_cleared = forward
+    class_alert = forward
+    poll_results = forward
+
+    async def voice_report(self, event: dict[str, Any]) -> None:
+        report = {k: v for k, v in event.items() if k != "type" and k != "counts"}
+        await self.send_json({"type": "voice", "report": report, "counts": event.get("counts", {})})

@@ -1,0 +1,1 @@
+"""Tooling, not the product: the class simulator, the load benchmark and the demo. Nothing imports it."""
