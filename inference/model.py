@@ -13,6 +13,7 @@ image, in the same batch, and the two answers are averaged (as in evaluation).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import os
 from pathlib import Path
@@ -26,6 +27,22 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 SHIPPED_TFLITE = WEIGHTS_DIR / "emotion.tflite"
 SHIPPED_KERAS = WEIGHTS_DIR / "emotion.keras"
 INPUT_SHAPE = (48, 48, 1)
+TRAINING_REQUIREMENTS = "pip install --require-hashes -r requirements-training.txt"
+
+
+def training_module(name: str) -> Any:
+    """TensorFlow or Keras, which only training installs have (serving runs on LiteRT).
+
+    Raises InferenceError naming what to install when the module is missing.
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise InferenceError(
+            f"{name} is not installed: serving installs run .tflite models only. Export this model to .tflite "
+            f"(python -m inference export) where the training requirements are installed, or install them here "
+            f"({TRAINING_REQUIREMENTS})"
+        ) from exc
 
 
 class EmotionModel(Protocol):
@@ -114,8 +131,7 @@ class KerasEmotionModel(_MirrorAveraging):
     """A .keras classifier served through a `tf.function` with a fixed (None, 48, 48, 1) signature."""
 
     def __init__(self, path: Path, *, tta: bool = True, threads: int | None = 1) -> None:
-        import tensorflow as tf
-
+        tf = training_module("tensorflow")
         if threads:
             _limit_tensorflow_threads(threads)
         self.path = path
@@ -140,8 +156,7 @@ def _limit_tensorflow_threads(threads: int) -> None:
 
 def keras_classifier_load(path: Path) -> Any:
     """The classifier inside a .keras file: the model itself, or the one a training model wraps."""
-    import keras
-
+    keras = training_module("keras")
     import inference.architecture  # noqa: F401  (registers the custom augmentation layers)
 
     try:
@@ -161,8 +176,7 @@ def export_serving_model(keras_path: Path, out: Path, *, quantize: bool = True) 
     With `quantize`, weights are stored as int8 with float activations (dynamic-range quantization):
     a 4x smaller file and faster convolutions on the CPU, no calibration data needed.
     """
-    import tensorflow as tf
-
+    tf = training_module("tensorflow")
     model = keras_classifier_load(keras_path)
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if quantize:
