@@ -167,6 +167,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Plotly.js comes from the plotly package's bundled copy: no CDN, works offline.
 PLOTLY_JS_DIR = Path(__import__("plotly").__file__).resolve().parent / "package_data"
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/plotly", PLOTLY_JS_DIR)]
+# Hashed names (cached for a year by browsers) and gzip copies, from `manage.py collectstatic`, which `make run`,
+# `make test`, the image and the migrate unit run. DEBUG pages use the plain names and need no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "config.static.PulseStaticFilesStorage"},
+}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "classroom:home"
 LOGOUT_REDIRECT_URL = "login"
