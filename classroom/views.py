@@ -20,6 +20,7 @@ from classroom.groups import participant_group
 from classroom.models import Course
 from classroom.ratelimit import rate_limit_hit, rate_limit_reached
 from classroom.tokens import InvalidToken, participant_claim, participant_token
+from ops import metrics
 
 _TOKENS_KEY = "pulse_participant_tokens"
 log = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
     limit_key = f"join:{_client_ip(request)}"
     if typed_code and rate_limit_reached(key=limit_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE):
         too_many = "Too many attempts. Please wait a minute and try again."
+        metrics.refused("join_attempts")
         if form.is_bound:
             form.add_error(None, too_many)
         else:

@@ -24,6 +24,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections
 from classroom.dispatch import DirectDispatch
 from engagement import live
 from inference import FrameAnalysis, InferenceError
+from ops import heartbeat, metrics
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,9 @@ def _analyzer(emotion_enabled: bool) -> Any:
 def analyze(
     jpegs: list[bytes], emotion_enabled: bool, participant_ids: list[int]
 ) -> list[FrameAnalysis | InferenceError]:
-    return _analyzer(emotion_enabled).analyze_many(jpegs, participant_ids)
+    analyzer = _analyzer(emotion_enabled)  # loads the model on first use, outside the timing
+    with metrics.inference_timed():
+        return analyzer.analyze_many(jpegs, participant_ids)
 
 
 def _on_engine_thread(function: Any, *args: Any) -> list[live.Outgoing]:
@@ -78,14 +81,17 @@ class Engine:
         self.batches = 0
 
     def enqueue(self, job: dict[str, Any]) -> None:
-        if self.pending.pop(job["participant_id"], None) is not None:
+        if (superseded := self.pending.pop(job["participant_id"], None)) is not None:
             self.frames_superseded += 1
+            metrics.snapshot_superseded(superseded)
         self.pending[job["participant_id"]] = job
+        metrics.queue_length(len(self.pending))
 
     def take_batch(self) -> list[dict[str, Any]]:
         batch = []
         for participant_id in list(self.pending)[: settings.INFERENCE_MAX_BATCH]:
             batch.append(self.pending.pop(participant_id))
+        metrics.queue_length(len(self.pending))
         return batch
 
     async def run(self, function: Any, *args: Any) -> list[live.Outgoing]:
@@ -104,9 +110,11 @@ class Engine:
                 outgoing = await self.process(batch)
                 if outgoing is None:
                     self.frames_lost += len(batch)
+                    metrics.batch_lost(batch)
                     continue
                 self.batches += 1
                 self.frames_processed += len(batch)
+                metrics.batch_analyzed(batch)
                 await deliver(layer, outgoing)
                 continue
             due_in = live.deferred_refresh_due_in()
@@ -162,6 +170,7 @@ class ResilientWorker(Worker):
     """A channels Worker that outlives a channel-layer outage (Redis restarting): it waits and listens again."""
 
     async def listener(self, channel: str) -> None:
+        heartbeat.heartbeat_start()
         pause = LAYER_RETRY_S
         while True:
             try:
