@@ -178,6 +178,9 @@ SESSION_REFRESH_S = envint("SESSION_REFRESH_S", "1")
 
 # --- Privacy.
 READING_RETENTION_DAYS = envint("READING_RETENTION_DAYS", "180")
+# A session still "live" with no student reading, join or voice for this many hours is ended by
+# `manage.py purge_readings` (0: never), so a class nobody ended is purged in its turn.
+SESSION_IDLE_END_HOURS = envfloat("SESSION_IDLE_END_HOURS", "3")
 
 # --- Web basics.
 LANGUAGE_CODE = "en-us"
