@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -61,7 +62,7 @@ def recent_heartbeats(*, max_age_s: float) -> list[WorkerBeat]:
 
     client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
     try:
-        rows = client.eval(_RECENT, 1, heartbeat_key(), max_age_s)
+        rows: Any = client.eval(_RECENT, 1, heartbeat_key(), str(max_age_s))
     finally:
         client.close()
     beats = [WorkerBeat(rows[i].decode(), float(rows[i + 1])) for i in range(0, len(rows), 2)]
@@ -96,7 +97,7 @@ async def _beat_forever(interval_s: float) -> None:
     try:
         while True:
             try:
-                await client.eval(_BEAT, 1, heartbeat_key(), member, STALE_KEPT_S)
+                await client.eval(_BEAT, 1, heartbeat_key(), member, str(STALE_KEPT_S))
                 if failing:
                     log.info("worker heartbeat written again")
                 failing = False
