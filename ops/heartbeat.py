@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
-from ops.metrics import process_identity
+from ops.identity import process_identity
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +52,20 @@ class WorkerBeat:
     age_s: float
 
 
-def heartbeat_key() -> str:
-    return f"{settings.CACHE_PREFIX}:ops:worker-heartbeats"
+def heartbeat_key(cache_prefix: str | None = None) -> str:
+    """The sorted set of heartbeats (CACHE_PREFIX: every installation sharing a Redis has its own)."""
+    return f"{settings.CACHE_PREFIX if cache_prefix is None else cache_prefix}:ops:worker-heartbeats"
 
 
-def recent_heartbeats(*, max_age_s: float) -> list[WorkerBeat]:
-    """The workers whose last heartbeat is at most `max_age_s` old, newest first. Raises RedisError/OSError."""
+def recent_heartbeats(*, max_age_s: float, redis_url: str | None = None, key: str | None = None) -> list[WorkerBeat]:
+    """The workers whose last heartbeat is at most `max_age_s` old, newest first (default Redis and key: the
+    settings'). Raises RedisError or OSError when Redis does not answer."""
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    url = settings.REDIS_URL if redis_url is None else redis_url
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
     try:
-        rows: Any = client.eval(_RECENT, 1, heartbeat_key(), str(max_age_s))
+        rows: Any = client.eval(_RECENT, 1, key or heartbeat_key(), str(max_age_s))
     finally:
         client.close()
     beats = [WorkerBeat(rows[i].decode(), float(rows[i + 1])) for i in range(0, len(rows), 2)]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import socket
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -33,12 +32,9 @@ from prometheus_client import (
     values,
 )
 
+from ops.identity import process_identity
+
 MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
-
-
-def process_identity() -> str:
-    """host-pid: process ids repeat across containers that share one metrics directory (each has its pid 1)."""
-    return f"{socket.gethostname().replace('_', '-')}-{os.getpid()}"
 
 
 if MULTIPROC_DIR:

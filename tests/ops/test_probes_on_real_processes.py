@@ -13,6 +13,8 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -145,6 +147,22 @@ def test_every_web_process_is_live_and_ready_with_both_workers(probed: ProbedSta
         assert body["checks"]["channel_layer"]["detail"] == "RedisChannelLayer"
 
 
+def probe(probed: ProbedStack, *args: str) -> subprocess.CompletedProcess:
+    """`python -m ops.probe` (the image's and compose's health-check command) in the stack's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "ops.probe", *args], env=probed.stack.env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_health_check_command_sees_the_web_processes_and_the_workers(probed: ProbedStack) -> None:
+    for url in probed.web_urls():
+        done = probe(probed, url + "/readyz")
+        assert done.returncode == 0, done.stdout
+    done = probe(probed, "--worker")
+    assert done.returncode == 0, done.stdout
+    assert re.match(r"2 worker\(s\) on \S+, newest heartbeat \d+\.\d s ago", done.stdout)
+
+
 def samples(text: str, name: str) -> dict[str, float]:
     """Every sample of the metric `name` in Prometheus text: {'{labels}': value}."""
     found = {}
@@ -253,5 +271,7 @@ def test_readyz_fails_when_no_worker_has_a_recent_heartbeat(probed: ProbedStack)
     assert failing_checks(answer) == {"workers"}
     assert answer[1]["checks"]["workers"]["detail"] == f"no inference worker heartbeat within {WORKER_MAX_AGE_S} s"
     assert get(web_1 + "/healthz")[0] == 200
+    done = probe(probed, "--worker")
+    assert done.returncode == 1 and done.stdout.startswith("no heartbeat from a worker on ")
     # The killed workers' counts stay counted.
     assert total(get(web_1 + "/metrics")[1], "pulse_snapshots_analyzed_total") == analyzed
