@@ -1,19 +1,19 @@
-"""System checks for running in production (`manage.py check --deploy`)."""
+"""System checks for running in production (`manage.py check --deploy`). Importing ops.metrics here would make
+every management command write metrics files: this module reads the environment instead."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
-from ops import metrics
-
 
 @register(Tags.compatibility, deploy=True)
 def metrics_multiprocess_check(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
     """Several processes without a shared metrics directory: each /metrics answer would show one of them."""
-    if settings.DEBUG or settings.INFERENCE_IN_PROCESS or metrics.MULTIPROC_DIR:
+    if settings.DEBUG or settings.INFERENCE_IN_PROCESS or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return []
     return [
         Warning(

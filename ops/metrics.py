@@ -72,9 +72,11 @@ SNAPSHOT_LATENCY = Histogram(
     "From a web process receiving a snapshot to a worker having analyzed and stored it (wall clocks).",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, float("inf")),
 )
+# Labelled, so that only processes running an inference engine have a series (labels are made on first use).
 WORKER_QUEUE = Gauge(
     "pulse_worker_queue_snapshots",
-    "Snapshots waiting in this inference worker's buffer (one per student at most).",
+    "Snapshots waiting in this inference worker's buffer (one per student at most), by channel.",
+    ["channel"],
     multiprocess_mode="liveall",
 )
 OPEN_SOCKETS = Gauge("pulse_open_sockets", "Live WebSockets open, by role.", ["role"], multiprocess_mode="livesum")
@@ -125,7 +127,9 @@ def snapshot_superseded(message: dict[str, Any]) -> None:
 
 
 def queue_length(waiting: int) -> None:
-    WORKER_QUEUE.set(waiting)
+    from django.conf import settings
+
+    WORKER_QUEUE.labels(settings.INFERENCE_CHANNEL).set(waiting)
 
 
 @contextmanager

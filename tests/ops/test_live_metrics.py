@@ -44,7 +44,7 @@ async def test_a_streamed_snapshot_is_counted_from_the_socket_to_the_stored_read
     assert value("pulse_snapshots_analyzed_total", kind="image") == analyzed + 1
     assert value("pulse_batch_size_count") == batches + 1
     assert value("pulse_snapshot_latency_seconds_count") == latencies + 1
-    assert value("pulse_worker_queue_snapshots") == 0
+    assert value("pulse_worker_queue_snapshots", channel="inference") == 0
 
     await browser.disconnect()
     await dashboard.disconnect()
@@ -87,7 +87,7 @@ async def test_the_worker_counts_superseded_and_lost_snapshots_and_its_queue(mon
     engine.enqueue({"participant_id": 1, "session_id": 1, "jpeg": None, "t": 0.0})  # replaces the frame
     engine.enqueue({"participant_id": 2, "session_id": 1, "jpeg": None, "t": 0.0})
     assert value("pulse_snapshots_superseded_total", kind="image") == superseded + 1
-    assert value("pulse_worker_queue_snapshots") == 2
+    assert value("pulse_worker_queue_snapshots", channel="inference") == 2
 
     def failing(jobs, analyze):
         raise RuntimeError("a bug in the engine")
@@ -95,5 +95,5 @@ async def test_the_worker_counts_superseded_and_lost_snapshots_and_its_queue(mon
     monkeypatch.setattr(live, "frames_process", failing)
     await asyncio.wait_for(engine.flush(layer=None), timeout=10)
     assert value("pulse_snapshots_lost_total", kind="heartbeat", reason="batch") == lost + 2
-    assert value("pulse_worker_queue_snapshots") == 0
+    assert value("pulse_worker_queue_snapshots", channel="inference") == 0
     engine.executor.shutdown(wait=True)

@@ -229,7 +229,8 @@ async def test_metrics_count_a_streamed_class_end_to_end_on_every_web_process(pr
     # One queue series per worker process that received snapshots, labelled with its host-pid; all drained.
     queues = samples(text, "pulse_worker_queue_snapshots")
     assert queues and set(queues.values()) == {0.0}
-    assert all(re.fullmatch(r'\{pid="[\w.-]+-\d+"\}', labels) for labels in queues)
+    worker_pids = {str(s.pid) for s in probed.stack.services if s.name.startswith("worker-")}
+    assert {re.fullmatch(r'\{channel="inference",pid="[\w.-]+-(\d+)"\}', labels)[1] for labels in queues} <= worker_pids
     # The other web process reads the same shared directory: the same totals.
     other = get(web_2 + "/metrics")[1]
     for name in ("pulse_snapshots_received_total", "pulse_snapshots_analyzed_total", "pulse_batch_size_count"):
