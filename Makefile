@@ -26,15 +26,15 @@ $(VENV)/.serving: requirements.txt requirements-nodeps.txt | $(PY)
 	$(PIP_INSTALL) --no-deps -r requirements-nodeps.txt
 	touch $@
 
-# Serving + training + dev tools (the dev lock holds all three at the serving lock's versions).
+# Serving + training + dev tools: the dev lock holds all three, serving at the serving lock's versions.
 $(VENV)/.dev: requirements-dev.txt requirements-nodeps.txt | $(PY)
 	$(PIP_INSTALL) -r requirements-dev.txt
 	$(PIP_INSTALL) --no-deps -r requirements-nodeps.txt
-	touch $@
+	touch $@ $(VENV)/.serving
 
 install: $(VENV)/.serving
 
-install-dev: $(VENV)/.serving $(VENV)/.dev
+install-dev: $(VENV)/.dev
 
 # Hashed, compressed static files (WhiteNoise's manifest storage); redone when a file under static/ changes.
 STATIC_MANIFEST := staticfiles/staticfiles.json
