@@ -21,6 +21,7 @@ from classroom.models import ClassSession, Course, join_code_parse
 from classroom.ratelimit import client_address, rate_limit_hit, rate_limit_reached
 from classroom.tokens import SESSION_TOKENS_KEY, InvalidToken, ParticipantClaim, participant_claim, participant_token
 from classroom.vocabulary import EmotionMode
+from ops import metrics
 
 _TOKENS_KEY = SESSION_TOKENS_KEY
 _CAMERA_START_KEY = "pulse_camera_start"
@@ -146,6 +147,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
     address = client_address(request)
     guesses_key, joins_key = f"join:{address}", f"joined:{address}"
     if rate_limit_reached(key=guesses_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE):
+        metrics.refused("join_attempts")
         return _join_refused(request, form, "Too many attempts. Please wait a minute and try again.", status=429)
     session = selectors.live_session_by_code(join_code)
     if session is None:
@@ -158,11 +160,13 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         form.add_error("code", "No live class with that code. Check the code with your teacher.")
         return _join_page(request, form, None, status=400)
     if rate_limit_reached(key=joins_key, limit=settings.JOINS_PER_ADDRESS_PER_MINUTE):
+        metrics.refused("joins_per_address")
         message = "Too many students joined from your network in the last minute. Please wait a minute and try again."
         return _join_refused(request, form, message, status=429)
     try:
         participant = services.participant_join(session=session, display_name=form.cleaned_data["display_name"])
     except services.SessionFull as exc:
+        metrics.refused("participants_per_session")
         form.add_error(None, f"{exc} Ask your teacher.")
         return _join_page(request, form, session, status=400)
     rate_limit_hit(key=joins_key, limit=settings.JOINS_PER_ADDRESS_PER_MINUTE)

@@ -14,11 +14,14 @@ from django.conf import settings  # noqa: E402
 from config.middleware import SameOriginWebSocketValidator  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 from live.worker import InferenceWorker  # noqa: E402
+from ops.logs import RequestContextASGIMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": SameOriginWebSocketValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": RequestContextASGIMiddleware(
+            SameOriginWebSocketValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
         # `python manage.py runworker inference` serves this channel in production.
         "channel": ChannelNameRouter({settings.INFERENCE_CHANNEL: InferenceWorker.as_asgi()}),
     }

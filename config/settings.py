@@ -24,6 +24,10 @@ def envint(name: str, default: str) -> int:
     return int(os.environ.get(name, default))
 
 
+def envfloat(name: str, default: str) -> float:
+    return float(os.environ.get(name, default))
+
+
 DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"
 SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = envbool("DEBUG", "true")
@@ -46,9 +50,12 @@ INSTALLED_APPS = [
     "channels",
     "engagement",
     "loadtest",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.logs.RequestContextMiddleware",  # request and session ids for the log lines of this request
+    "ops.probes.ProbeMiddleware",  # /healthz, /readyz, /metrics: before host checks and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,10 +104,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not Django's shared-cache in-memory database, whose table locks fail at once instead of waiting.
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"pulse-test-{os.getpid()}.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable database fails a connection (and /readyz) within seconds, not after the TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", envint("DB_CONNECT_TIMEOUT_S", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer and shared cache: in memory by default, Redis via REDIS_URL.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_PREFIX = os.environ.get("CACHE_PREFIX", "pulse")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -117,7 +128,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "config.cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "pulse"),
+            "KEY_PREFIX": CACHE_PREFIX,
+            # An unreachable Redis fails a cache call (and /readyz) within seconds, not after the TCP timeout.
+            "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 10},
         }
     }
 else:
@@ -144,6 +157,19 @@ EMOTION_INFERENCE = os.environ.get("EMOTION_INFERENCE", EmotionMode.PER_SESSION.
 if EMOTION_INFERENCE not in EMOTION_MODES:
     raise ImproperlyConfigured(f"EMOTION_INFERENCE must be one of: {', '.join(EMOTION_MODES)}")
 
+# --- Operations (ops/): probes, metrics, worker heartbeats.
+# /readyz fails a check that takes longer than this (seconds).
+READY_TIMEOUT_S = envfloat("READY_TIMEOUT_S", "3")
+# Each inference worker writes a heartbeat to Redis this often; /readyz (with INFERENCE_IN_PROCESS=false)
+# needs one no older than READY_WORKER_MAX_AGE_S.
+WORKER_HEARTBEAT_S = envfloat("WORKER_HEARTBEAT_S", "2")
+READY_WORKER_MAX_AGE_S = envfloat("READY_WORKER_MAX_AGE_S", "10")
+# /metrics answers clients from these addresses or networks, or with `Authorization: Bearer <METRICS_TOKEN>`.
+# Behind a proxy (Daphne --proxy-headers) the address is the one the proxy forwards: keep /metrics off the
+# proxy (deploy/Caddyfile) and scrape each web process directly.
+METRICS_ALLOWED_IPS = os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1/32,::1/128")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
 # --- The live protocol's limits.
 MAX_FRAME_BYTES = envint("MAX_FRAME_BYTES", str(200 * 1024))
 MAX_TEXT_MESSAGE_BYTES = envint("MAX_TEXT_MESSAGE_BYTES", "4096")
@@ -163,6 +189,9 @@ SESSION_REFRESH_S = envint("SESSION_REFRESH_S", "1")
 
 # --- Privacy.
 READING_RETENTION_DAYS = envint("READING_RETENTION_DAYS", "180")
+# A session still "live" with no student reading, join or voice for this many hours is ended by
+# `manage.py purge_readings` (0: never), so a class nobody ended is purged in its turn.
+SESSION_IDLE_END_HOURS = envfloat("SESSION_IDLE_END_HOURS", "3")
 
 # --- Web basics.
 LANGUAGE_CODE = "en-us"
@@ -174,6 +203,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Plotly.js comes from the plotly package's bundled copy: no CDN, works offline.
 PLOTLY_JS_DIR = Path(__import__("plotly").__file__).resolve().parent / "package_data"
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/plotly", PLOTLY_JS_DIR)]
+# Hashed names (cached for a year by browsers) and gzip copies, from `manage.py collectstatic`, which `make run`,
+# `make test`, the image and the migrate unit run. DEBUG pages use the plain names and need no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "config.static.PulseStaticFilesStorage"},
+}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "classroom:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -195,14 +230,33 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
+    # Production sits behind a TLS proxy that says `X-Forwarded-Proto: https`; a plain-HTTP request that still
+    # reaches Django is redirected to HTTPS (probes are answered before this). SECURE_SSL_REDIRECT=false only for
+    # a plain-HTTP deployment on a trusted network (the load benchmark on loopback).
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Preloading is a promise, for the whole domain and its subdomains, that is hard to take back: a school's
+    # domain often serves other sites that are not all on HTTPS. The operator opts in; W021 is silenced below.
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+# security.W021 (SECURE_HSTS_PRELOAD unset) is the operator's decision for their domain, see just above.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# LOG_FORMAT=json: one JSON object per line, with the request id (X-Request-ID, or one made up per request or
+# socket) and the class session's id where known (ops/logs.py). Plain text by default.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "ops.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
 }

@@ -6,14 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
+from classroom.broadcast import session_ended_broadcast
 from classroom.models import ClassSession, Participant
+from classroom.services import session_end
 from engagement.core.timeline import MoodPoint as CorePoint
-from engagement.models import MoodPoint, Reading, ReadingPurge
+from engagement.models import MoodPoint, Reading, ReadingPurge, SelfReport
 from engagement.reports import (
     report_timeline,
     session_data_load,
@@ -105,6 +108,34 @@ def readings_purge(*, cutoff: datetime, dry_run: bool = False) -> list[PurgedSes
         session = ClassSession.objects.select_related("course").get(pk=item.session_id)
         done.append(PurgedSession(session.pk, session_readings_purge(session=session)))
     return done
+
+
+def session_last_activity(session: ClassSession) -> datetime:
+    """When a student's socket last showed itself in the session: its latest reading (every open student page
+    sends a snapshot or an attention heartbeat each interval, each stored as one), join, or voice tap; the
+    session's start when there is none of these."""
+    candidates = [
+        session.started_at,
+        Reading.objects.filter(session=session).aggregate(t=Max("t"))["t"],
+        Participant.objects.filter(session=session).aggregate(t=Max("joined_at"))["t"],
+        SelfReport.objects.filter(session=session).aggregate(t=Max("t"))["t"],
+    ]
+    return max(t for t in candidates if t is not None)
+
+
+def idle_sessions_end(*, idle_hours: float | None = None, now: datetime | None = None) -> list[int]:
+    """Ends every live session with no student activity (session_last_activity) for `idle_hours` (default
+    SESSION_IDLE_END_HOURS; 0 ends none), and tells any socket still open; returns their ids in id order."""
+    hours = settings.SESSION_IDLE_END_HOURS if idle_hours is None else idle_hours
+    if hours <= 0:
+        return []
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    ended = []
+    for session in ClassSession.objects.filter(status=ClassSession.Status.LIVE, started_at__lt=cutoff).order_by("pk"):
+        if session_last_activity(session) < cutoff and session_end(session=session):
+            async_to_sync(session_ended_broadcast)(session.pk)
+            ended.append(session.pk)
+    return ended
 
 
 def participant_erase(*, participant: Participant) -> None:

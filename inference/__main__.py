@@ -11,6 +11,8 @@ COMMANDS = {
     "evaluate": "Score a model on a labelled FER-2013-layout set.",
     "export": "Convert a trained .keras model into the fast serving format.",
 }
+# Installed by requirements-training.txt only (serving runs the .tflite model on LiteRT).
+TRAINING_ONLY = {"tensorflow", "keras", "matplotlib"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +26,17 @@ def main(argv: list[str] | None = None) -> int:
         prog=f"python -m inference {args.command}", description=COMMANDS[args.command]
     )
     module.configure(command_parser)
-    return int(module.run(command_parser.parse_args(rest)) or 0)
+    try:
+        return int(module.run(command_parser.parse_args(rest)) or 0)
+    except ModuleNotFoundError as exc:
+        if exc.name not in TRAINING_ONLY:
+            raise
+        print(
+            f"python -m inference {args.command} needs {exc.name}, which serving installs leave out: "
+            "pip install --require-hashes -r requirements-training.txt",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from live.engine import engine
 from live.payloads import dashboard_snapshot
 from live.protocol import ProtocolError
 from live.worker import ensure_embedded_worker
+from ops import logs, metrics
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
 
     async def receive_command(self, text_data: str) -> None:
         if len(text_data) > settings.MAX_TEXT_MESSAGE_BYTES:
+            metrics.refused("message_too_long")
             await self.send_error("bad_message", "Message too long.")
             return
         try:
@@ -78,11 +80,13 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
             await self.send_error(exc.code, str(exc))
         except (*LAYER_ERRORS, DatabaseError) as exc:
             engine().counters.messages_lost["command"] += 1
+            metrics.message_lost("command")
             log.warning("%s command lost: %s unavailable", type(self).__name__, type(exc).__name__)
             await self.send_error("overloaded", "The server is busy; please try again in a moment.")
 
     async def refuse_layer_down(self) -> None:
         engine().counters.messages_lost["connect"] += 1
+        metrics.message_lost("connect")
         log.warning("channel layer unavailable, %s refused with %d", type(self).__name__, CLOSE_TRY_AGAIN)
         await self.refuse(CLOSE_TRY_AGAIN, "overloaded", "The server is busy; reconnecting shortly.")
 
@@ -112,6 +116,7 @@ class StudentConsumer(PulseConsumer):
             return
         self.participant_id = claim.participant_id
         self.session_id = claim.session_id
+        logs.bind(session_id=self.session_id)
         self.session_info = info["session"]
         self.min_frame_gap_s = info["session"]["frame_interval_ms"] / 1000 * RATE_SLACK
         self.last_frame_at = 0.0
@@ -128,12 +133,14 @@ class StudentConsumer(PulseConsumer):
             await self.refuse_layer_down()
             return
         await self.accept()
+        metrics.socket_opened("student")
         await self.send_json({"type": "hello", "protocol": protocol.VERSION, **info})
         await self.to_engine({"type": "participant.connect", "name": info["participant"]["name"]})
 
     async def disconnect(self, code: int) -> None:
         if self.participant_id is None:
             return
+        metrics.socket_closed("student")
         try:
             for group in (students_group(self.session_id), participant_group(self.participant_id)):
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -151,6 +158,7 @@ class StudentConsumer(PulseConsumer):
 
     async def receive_frame(self, jpeg: bytes) -> None:
         if len(jpeg) > settings.MAX_FRAME_BYTES:
+            metrics.refused("frame_too_large")
             await self.send_error("frame_too_large", f"Snapshots must be under {settings.MAX_FRAME_BYTES} bytes.")
             return
         if not jpeg.startswith(JPEG_MAGIC):
@@ -159,6 +167,7 @@ class StudentConsumer(PulseConsumer):
         now = time.monotonic()
         if now - self.last_frame_at < self.min_frame_gap_s:
             engine().counters.frames_rate_limited += 1
+            metrics.refused("frame_rate")
             await self.send_error("rate_limited", "Snapshot dropped: sent faster than the class allows.")
             return
         self.last_frame_at = now
@@ -169,10 +178,12 @@ class StudentConsumer(PulseConsumer):
         message.update(
             session_id=self.session_id, participant_id=self.participant_id, t=time.time(), reply=self.channel_name
         )
+        metrics.snapshot_sent(message)
         try:
             await self.channel_layer.send(settings.INFERENCE_CHANNEL, message)
         except LAYER_ERRORS as exc:
             engine().counters.messages_lost[message["type"]] += 1
+            metrics.send_failed(message)
             if message["type"] == "frame.analyze":
                 await self.send_error("overloaded", "The server is busy; this snapshot was skipped.")
             else:
@@ -259,6 +270,7 @@ class TeacherConsumer(PulseConsumer):
     async def connect(self) -> None:
         ensure_embedded_worker()
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        logs.bind(session_id=self.session_id)
         self.watching = False
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -274,12 +286,14 @@ class TeacherConsumer(PulseConsumer):
             await self.refuse_layer_down()
             return
         self.watching = True
+        metrics.socket_opened("teacher")
         await self.accept()
         snapshot = await database_sync_to_async(dashboard_snapshot)(self.session_id)
         await self.send_json({"type": "snapshot", **snapshot})
 
     async def disconnect(self, code: int) -> None:
         if self.watching:
+            metrics.socket_closed("teacher")
             try:
                 await self.channel_layer.group_discard(teachers_group(self.session_id), self.channel_name)
             except LAYER_ERRORS:

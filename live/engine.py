@@ -23,6 +23,7 @@ from live.counters import LiveCounters
 from live.ingest import frames_process
 from live.payloads import Outgoing
 from live.refresh import RefreshSchedule
+from ops import metrics
 
 if TYPE_CHECKING:
     from inference import FaceAnalyzer
@@ -68,7 +69,9 @@ class Engine:
         self, jpegs: list[bytes], emotion_enabled: bool, participant_ids: list[int]
     ) -> list[FrameAnalysis | InferenceError]:
         """The batched FaceAnalyzer call (the ids let it follow each student's face between snapshots)."""
-        return self._analyzer(emotion_enabled).analyze_many(jpegs, participant_ids)
+        analyzer = self._analyzer(emotion_enabled)  # loads the model on first use, outside the timing
+        with metrics.inference_timed():
+            return analyzer.analyze_many(jpegs, participant_ids)
 
     def _analyzer(self, emotion_enabled: bool) -> FaceAnalyzer:
         if emotion_enabled not in self._analyzers:
@@ -91,14 +94,17 @@ class Engine:
     # --- the latest-frame buffer
 
     def enqueue(self, job: dict[str, Any]) -> None:
-        if self.pending.pop(job["participant_id"], None) is not None:
+        if (superseded := self.pending.pop(job["participant_id"], None)) is not None:
             self.counters.frames_superseded += 1
+            metrics.snapshot_superseded(superseded)
         self.pending[job["participant_id"]] = job
+        metrics.queue_length(len(self.pending))
 
     def take_batch(self) -> list[dict[str, Any]]:
         batch = []
         for participant_id in list(self.pending)[: settings.INFERENCE_MAX_BATCH]:
             batch.append(self.pending.pop(participant_id))
+        metrics.queue_length(len(self.pending))
         return batch
 
     # --- the engine thread
@@ -119,9 +125,11 @@ class Engine:
                 outgoing = await self.process(batch)
                 if outgoing is None:
                     self.counters.frames_lost += len(batch)
+                    metrics.batch_lost(batch)
                     continue
                 self.counters.batches += 1
                 self.counters.frames_analyzed += len(batch)
+                metrics.batch_analyzed(batch)
                 await deliver(layer, outgoing)
                 continue
             due_in = self.refreshes.due_in()

@@ -18,6 +18,7 @@ from django.conf import settings
 
 from live.engine import deliver, engine
 from live.events import STUDENT_EVENTS
+from ops import heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class ResilientWorker(Worker):
     """A channels Worker that outlives a channel-layer outage (Redis restarting): it waits and listens again."""
 
     async def listener(self, channel: str) -> None:
+        heartbeat.heartbeat_start()
         pause = LAYER_RETRY_S
         while True:
             try:

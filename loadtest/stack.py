@@ -193,6 +193,7 @@ def base_env(workdir: Path) -> dict[str, str]:
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(40),
         SECURE_COOKIES="false",  # plain HTTP on loopback
+        SECURE_SSL_REDIRECT="false",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         JOIN_ATTEMPTS_PER_MINUTE="100000",
         JOINS_PER_ADDRESS_PER_MINUTE="100000",

@@ -30,6 +30,19 @@ def redis_url() -> str:
     return TEST_REDIS_URL
 
 
+@pytest.fixture(scope="session", autouse=True)
+def collected_static() -> None:
+    """Pages name static files through WhiteNoise's manifest (hashed names): `make test` collects them first;
+    a bare `pytest` collects them here when the manifest is missing or older than a file under static/."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    sources = [path for path in (Path(settings.BASE_DIR) / "static").rglob("*") if path.is_file()]
+    if not manifest.is_file() or any(path.stat().st_mtime > manifest.stat().st_mtime for path in sources):
+        call_command("collectstatic", "--noinput", verbosity=0)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread for as long

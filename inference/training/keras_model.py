@@ -8,6 +8,7 @@ LiteRT runtime (`inference.serving.model`), .keras comes here.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,23 @@ from inference.serving.model import (
     shipped_model_path,
 )
 from inference.serving.types import EMOTIONS, InferenceError
+
+TRAINING_REQUIREMENTS = "pip install --require-hashes -r requirements-training.txt"
+
+
+def training_module(name: str) -> Any:
+    """TensorFlow or Keras, which only training installs have (serving runs on LiteRT).
+
+    Raises InferenceError naming what to install when the module is missing.
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise InferenceError(
+            f"{name} is not installed: serving installs run .tflite models only. Export this model to .tflite "
+            f"(python -m inference export) where the training requirements are installed, or install them here "
+            f"({TRAINING_REQUIREMENTS})"
+        ) from exc
 
 
 def load_emotion_model(path: Path | str | None = None, *, tta: bool = True, threads: int | None = 1) -> EmotionModel:
@@ -44,8 +62,7 @@ class KerasEmotionModel(MirrorAveraging):
     """A .keras classifier served through a `tf.function` with a fixed (None, 48, 48, 1) signature."""
 
     def __init__(self, path: Path, *, tta: bool = True, threads: int | None = 1) -> None:
-        import tensorflow as tf
-
+        tf = training_module("tensorflow")
         if threads:
             _limit_tensorflow_threads(threads)
         self.path = path
@@ -70,8 +87,7 @@ def _limit_tensorflow_threads(threads: int) -> None:
 
 def keras_classifier_load(path: Path) -> Any:
     """The classifier inside a .keras file: the model itself, or the one a training model wraps."""
-    import keras
-
+    keras = training_module("keras")
     import inference.training.architecture  # noqa: F401  (registers the custom augmentation layers)
 
     try:
@@ -92,8 +108,7 @@ def export_serving_model(keras_path: Path, out: Path, *, quantize: bool = True, 
     a 4x smaller file and faster convolutions on the CPU, no calibration data needed. A `temperature` other
     than 1 is baked into the final layer (its logits divided by it), so served probabilities are calibrated.
     """
-    import tensorflow as tf
-
+    tf = training_module("tensorflow")
     model = keras_classifier_load(keras_path)
     if temperature != 1.0:
         logits = model.get_layer("logits")
