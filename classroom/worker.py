@@ -48,13 +48,11 @@ def _analyzer(emotion_enabled: bool) -> Any:
             )
         except InferenceError:
             log.exception("The emotion model could not be loaded: analyzing presence and quality only")
-    return FaceAnalyzer(model=model, opencv_threads=settings.INFERENCE_THREADS)
+    return FaceAnalyzer(model=model, detector=settings.FACE_DETECTOR, opencv_threads=settings.INFERENCE_THREADS)
 
 
-def analyze(
-    jpegs: list[bytes], emotion_enabled: bool, participant_ids: list[int]
-) -> list[FrameAnalysis | InferenceError]:
-    return _analyzer(emotion_enabled).analyze_many(jpegs, participant_ids)
+def analyze(jpegs: list[bytes], emotion_enabled: bool) -> list[FrameAnalysis | InferenceError]:
+    return _analyzer(emotion_enabled).analyze_many(jpegs)
 
 
 def _on_engine_thread(function: Any, *args: Any) -> list[live.Outgoing]:

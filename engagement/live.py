@@ -265,12 +265,11 @@ def reading_row(session_id: int, reading: core.Reading, quality: str) -> Reading
 
 def frames_process(
     jobs: Sequence[dict[str, Any]],
-    analyze: Callable[[list[bytes], bool, list[int]], list[FrameAnalysis | InferenceError]],
+    analyze: Callable[[list[bytes], bool], list[FrameAnalysis | InferenceError]],
 ) -> list[Outgoing]:
     """Analyzes a batch of snapshots, stores their readings and returns every message they cause.
 
-    `analyze(jpegs, emotion_enabled, participant_ids)` is the batched FaceAnalyzer call (the ids let it follow
-    each student's face from one snapshot to the next). The readings and flags of a batch
+    `analyze(jpegs, emotion_enabled)` is the batched FaceAnalyzer call. The readings and flags of a batch
     are one transaction: if a write fails, nothing of the batch is stored and the error propagates (the
     worker may retry the batch whole). Only that part raises database errors.
     """
@@ -285,8 +284,7 @@ def frames_process(
         ]
         if batch:
             jpegs = [jobs[i]["jpeg"] for i in batch]
-            participants = [jobs[i]["participant_id"] for i in batch]
-            for i, result in zip(batch, analyze(jpegs, emotion, participants), strict=True):
+            for i, result in zip(batch, analyze(jpegs, emotion), strict=True):
                 analyses[i] = result
     out: list[Outgoing] = []
     accepted: list[tuple[dict[str, Any], core.Reading]] = []

@@ -96,7 +96,7 @@ def test_the_worker_classifies_the_mirror_image_too_only_when_configured(
     settings.EMOTION_TTA = tta
     worker._analyzer.cache_clear()
     try:
-        [analysis] = worker.analyze([synthetic_face_jpeg(seed=8)], True, [1])
+        [analysis] = worker.analyze([synthetic_face_jpeg(seed=8)], True)
     finally:
         worker._analyzer.cache_clear()
     assert analysis.faces[0].probabilities is not None  # type: ignore[union-attr]
