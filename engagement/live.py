@@ -241,6 +241,8 @@ def core_reading(job: dict[str, Any], analysis: FrameAnalysis | None) -> core.Re
         tab_visible=attention.get("visible"),
         focused=attention.get("focused"),
         idle_s=attention.get("idle_s"),
+        yaw=face.pose.yaw if face and face.pose else None,
+        pitch=face.pose.pitch if face and face.pose else None,
     )
 
 

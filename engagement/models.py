@@ -53,6 +53,7 @@ class Flag(models.Model):
         ABSENT = "absent", "Absent"
         CONFUSED = "confused", "Confused"
         BORED = "bored", "Bored"
+        LOOKING_AWAY = "looking_away", "Looking away"
 
     session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="flags")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="flags")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from inference.serving.types import EMOTIONS, FaceQuality, FaceReading, FrameAnalysis, InferenceError
+from inference.serving.types import EMOTIONS, FaceQuality, FaceReading, FrameAnalysis, HeadPose, InferenceError
 
 if TYPE_CHECKING:
     from inference.serving.analyzer import FaceAnalyzer
@@ -32,6 +32,7 @@ __all__ = [
     "FaceQuality",
     "FaceReading",
     "FrameAnalysis",
+    "HeadPose",
     "InferenceError",
     "load_emotion_model",
     "shipped_model_path",

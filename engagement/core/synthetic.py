@@ -48,9 +48,11 @@ def reading(
     tab_visible: bool | None = True,
     focused: bool | None = True,
     idle_s: float | None = 5.0,
+    yaw: float | None = None,
+    pitch: float | None = None,
 ) -> Reading:
     """One reading of a student sitting in good light, looking at the class tab, unless told otherwise.
-    probabilities are dropped when face is False or the camera is not on."""
+    probabilities and the head pose (yaw, pitch) are dropped when face is False or the camera is not on."""
     has_face = face and camera == "on"
     return Reading(
         participant_id=participant_id,
@@ -64,6 +66,8 @@ def reading(
         tab_visible=tab_visible,
         focused=focused,
         idle_s=idle_s,
+        yaw=yaw if has_face else None,
+        pitch=pitch if has_face else None,
     )
 
 

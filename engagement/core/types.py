@@ -7,13 +7,13 @@ from dataclasses import dataclass
 # FER-2013's label order; probabilities in a Reading follow it (same as inference.EMOTIONS).
 EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 CAMERA_STATES: tuple[str, ...] = ("on", "paused", "off")
-FLAG_KINDS: tuple[str, ...] = ("absent", "confused", "bored")
+FLAG_KINDS: tuple[str, ...] = ("absent", "confused", "bored", "looking_away")
 REPORT_KINDS: tuple[str, ...] = ("confused", "too_fast", "too_slow", "all_good", "raise_hand")
 QUALITY_STATES: tuple[str, ...] = ("ok", "no_face", "too_dark", "too_blurry", "face_too_small", "camera_off")
 # Qualities where the camera is on but the picture cannot be trusted: "can't see you", never "disengaged".
 CANT_SEE: frozenset[str] = frozenset({"too_dark", "too_blurry", "face_too_small"})
 # Why a flag was raised; kept with the flag so reports can tell a face-based flag from a tapped one.
-CAUSES: tuple[str, ...] = ("face", "report", "no_face", "tab_hidden", "attention")
+CAUSES: tuple[str, ...] = ("face", "report", "no_face", "tab_hidden", "attention", "head_turned")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,8 @@ class Reading:
     brightness (mean gray 0-255) and blur (variance of the Laplacian) describe the face crop when a face was
     found and the whole frame otherwise; face_px is the face box's shorter side. None means "not measured".
     probabilities follow EMOTIONS and are None when there is no face or emotion inference is off.
+    yaw and pitch are the head pose in degrees (yaw: turned sideways, either sign; pitch > 0: tipped down), a
+    rough estimate from the face detector's keypoints; None without a face or from a detector without them.
     """
 
     participant_id: int
@@ -36,6 +38,8 @@ class Reading:
     tab_visible: bool | None = None
     focused: bool | None = None
     idle_s: float | None = None
+    yaw: float | None = None
+    pitch: float | None = None
 
     def __post_init__(self) -> None:
         if self.camera not in CAMERA_STATES:
@@ -65,8 +69,8 @@ class SelfReport:
 class FlagEvent:
     """A flag was raised or cleared for one student.
 
-    cause says what raised it ("face", "report", "no_face", "tab_hidden", "attention"); on a cleared event it
-    repeats the cause of the flag being cleared. Older stored flags may have cause "".
+    cause says what raised it ("face", "report", "no_face", "tab_hidden", "attention", "head_turned"); on a
+    cleared event it repeats the cause of the flag being cleared. Older stored flags may have cause "".
     """
 
     participant_id: int

@@ -62,3 +62,11 @@ def voice_label(kind: str) -> str:
     from engagement.models import SelfReport
 
     return SelfReport.Kind(kind).label if kind in SelfReport.Kind.values else kind
+
+
+@register.filter
+def flag_label(kind: str) -> str:
+    """A flag kind as the teacher reads it ("Looking away")."""
+    from engagement.models import Flag
+
+    return Flag.Kind(kind).label if kind in Flag.Kind.values else kind

@@ -54,6 +54,7 @@ export const FLAG_LABELS = {
   absent: "Absent",
   confused: "Confused",
   bored: "Bored",
+  looking_away: "Looking away",
 };
 
 export const POLL_OPTION_LABELS = {
