@@ -1,7 +1,7 @@
 """Snapshot -> faces -> emotion probabilities. Knows nothing of Django.
 
 The whole interface:
-    FaceAnalyzer.analyze(jpeg) -> list[FaceReading]
+    FaceAnalyzer.analyze(jpeg) -> list[FaceReading]   (box, score, emotion probabilities, quality, HeadPose)
     FaceAnalyzer.analyze_frame(jpeg) -> FrameAnalysis
     FaceAnalyzer.analyze_many(jpegs) -> list[FrameAnalysis | InferenceError]
     EmotionModel.predict(faces) -> np.ndarray

@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         "detection": {
             kind: [
                 {"condition": s.condition, "frames": s.frames, "recall": round(s.recall, 4),
-                 "false_alarms": s.false_alarms, "ms_per_frame": round(s.ms_per_frame, 2)}
+                 "false_alarms": s.false_alarms, "ms_per_frame": round(s.ms_per_frame, 2),
+                 "ms_median": round(s.ms_median, 2)}
                 for s in rows
             ]
             for kind, rows in scores.items()
@@ -111,7 +112,8 @@ def _accuracy(args: argparse.Namespace, detectors: dict[str, Any], faces: np.nda
 
 
 def _print(result: dict[str, Any]) -> None:
-    print(f"machine: {result['machine']}; {result['threads']} thread(s)\n")
+    print(f"machine: {result['machine']}; {result['threads']} thread(s)")
+    print("cells: share of frames whose face was found, mean ms per frame (median)\n")
     kinds = list(result["detection"])
     print("| condition | frames | " + " | ".join(kinds) + " |")
     print("|---|---|" + "---|" * len(kinds))
@@ -123,7 +125,7 @@ def _print(result: dict[str, Any]) -> None:
                 value = f"{r['false_alarms']} false faces"
             else:
                 value = f"{r['recall']:.1%}" + (f" ({r['false_alarms']} false)" if r["false_alarms"] else "")
-            cells.append(f"{value}, {r['ms_per_frame']:.2f} ms")
+            cells.append(f"{value}, {r['ms_per_frame']:.2f} ms ({r['ms_median']:.2f})")
         print(f"| {row['condition']} | {row['frames']} | " + " | ".join(cells) + " |")
     accuracy = result.get("accuracy")
     if not accuracy:

@@ -10,6 +10,7 @@ A face counts as found when a detected box overlaps the true one (`box_overlap` 
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,7 +47,8 @@ class DetectionScore:
     frames: int
     found: int
     false_alarms: int  # frames with a detection that matches no true face (or any detection on an empty frame)
-    ms_per_frame: float
+    ms_per_frame: float  # mean: what the frames cost in all
+    ms_median: float  # median: less swayed by other jobs on a busy machine
 
     @property
     def recall(self) -> float:
@@ -58,17 +60,18 @@ def score_frames(
 ) -> DetectionScore:
     """Run `detector` on (BGR frame, true box or None) pairs and count hits, misses and false alarms."""
     total = found = false_alarms = 0
-    elapsed = 0.0
+    times: list[float] = []
     for frame, truth in frames:
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
         start = time.perf_counter()
         boxes = [d.box for d in detector.detect(gray)]
-        elapsed += time.perf_counter() - start
+        times.append(1000.0 * (time.perf_counter() - start))
         total += 1
         hits = [b for b in boxes if truth is not None and box_overlap(b, truth) > 0.4]
         found += bool(hits)
         false_alarms += len(boxes) > len(hits)
-    return DetectionScore(condition, total, found, false_alarms, 1000.0 * elapsed / max(total, 1))
+    mean = statistics.fmean(times) if times else 0.0
+    return DetectionScore(condition, total, found, false_alarms, mean, statistics.median(times) if times else 0.0)
 
 
 def synthetic_frames(condition: FrameOptions, count: int, *, seed: int = 0) -> list[tuple[np.ndarray, Box | None]]:
