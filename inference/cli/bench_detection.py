@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     import cv2
 
     from inference.serving.detect import DETECTORS, detector_load
-    from inference.training.detect_eval import detection_report
+    from inference.training.detect_eval import detection_report, nose_heights, pose_report
     from inference.training.machine import machine_description
 
     cv2.setNumThreads(args.threads)
@@ -59,7 +59,15 @@ def run(args: argparse.Namespace) -> int:
             for kind, rows in scores.items()
         },
     }  # fmt: skip
+    result["head_pose"] = [
+        {"drawn": p.drawn, "frames": p.frames, "yaw": round(p.yaw, 1), "pitch": round(p.pitch, 1)}
+        for p in pose_report(detectors["blazeface"])
+    ]
     if faces is not None and labels is not None:
+        from inference.training.detect_eval import fer_frames
+
+        heights = nose_heights(detectors["blazeface"], fer_frames(faces))
+        result["fer_nose_height_median"] = round(float(np.median(heights)), 3) if heights else None
         result["accuracy"] = _accuracy(args, detectors, faces, labels)
     if args.json:
         print(json.dumps(result))
@@ -127,6 +135,13 @@ def _print(result: dict[str, Any]) -> None:
                 value = f"{r['recall']:.1%}" + (f" ({r['false_alarms']} false)" if r["false_alarms"] else "")
             cells.append(f"{value}, {r['ms_per_frame']:.2f} ms ({r['ms_median']:.2f})")
         print(f"| {row['condition']} | {row['frames']} | " + " | ".join(cells) + " |")
+    print("\nHead pose estimated by BlazeFace on drawn heads (mean degrees; yaw > 0: towards the picture's right):\n")
+    print("| drawn | frames | yaw | pitch |")
+    print("|---|---|---|---|")
+    for p in result["head_pose"]:
+        print(f"| {p['drawn']} | {p['frames']} | {p['yaw']:+.1f} | {p['pitch']:+.1f} |")
+    if result.get("fer_nose_height_median") is not None:
+        print(f"\nNose tip between eyes (0) and mouth (1), median on FER faces: {result['fer_nose_height_median']}")
     accuracy = result.get("accuracy")
     if not accuracy:
         return

@@ -129,3 +129,62 @@ def detection_report(
     if fer_faces is not None and len(fer_faces):
         scores.append(score_frames(detector, fer_frames(fer_faces), f"FER-2013 faces in a room (n={len(fer_faces)})"))
     return scores
+
+
+@dataclass(frozen=True)
+class PoseScore:
+    drawn: str  # the head pose the frames were drawn with
+    frames: int  # frames whose face was found
+    yaw: float  # mean estimated yaw, degrees
+    pitch: float  # mean estimated pitch, degrees
+
+
+POSES: dict[str, FrameOptions] = {
+    "level": {},
+    "turned 15 deg right": {"yaw_deg": 15.0},
+    "turned 30 deg right": {"yaw_deg": 30.0},
+    "turned 45 deg right": {"yaw_deg": 45.0},
+    "turned 60 deg right": {"yaw_deg": 60.0},
+    "turned 30 deg left": {"yaw_deg": -30.0},
+    "turned 60 deg left": {"yaw_deg": -60.0},
+    "tipped 15 deg down": {"pitch_deg": 15.0},
+    "tipped 30 deg down": {"pitch_deg": 30.0},
+    "tipped 15 deg up": {"pitch_deg": -15.0},
+    "turned 40 right, tipped 30 down": {"yaw_deg": 40.0, "pitch_deg": 30.0},
+}
+
+
+def pose_report(detector: FaceDetector, *, per_pose: int = 20) -> list[PoseScore]:
+    """The mean head pose estimated on generated heads drawn at known poses (right: towards the picture's right)."""
+    from inference.serving.pose import head_pose
+
+    scores = []
+    for name, options in POSES.items():
+        poses = []
+        for seed in range(per_pose):
+            drawn = FrameOptions(**options)
+            drawn["seed"] = seed
+            frame, _ = synthetic_face_sample(**drawn)
+            faces = detector.detect(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+            if faces and faces[0].landmarks is not None:
+                poses.append(head_pose(faces[0].landmarks))
+        yaw = statistics.fmean(p.yaw for p in poses) if poses else float("nan")
+        pitch = statistics.fmean(p.pitch for p in poses) if poses else float("nan")
+        scores.append(PoseScore(name, len(poses), yaw, pitch))
+    return scores
+
+
+def nose_heights(detector: FaceDetector, frames: Iterable[tuple[np.ndarray, Box | None]]) -> list[float]:
+    """Where the nose tip sits between the eye line (0) and the mouth (1) on each found face: on mostly frontal
+    faces, the median is the level-head value `inference.serving.pose.NOSE_HEIGHT_LEVEL` is set from."""
+    heights = []
+    for frame, _ in frames:
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+        faces = detector.detect(gray)
+        if not faces or faces[0].landmarks is None:
+            continue
+        marks = faces[0].landmarks
+        eyes = (marks.eye_left[1] + marks.eye_right[1]) / 2
+        if marks.mouth[1] > eyes:
+            heights.append((marks.nose[1] - eyes) / (marks.mouth[1] - eyes))
+    return heights

@@ -123,6 +123,9 @@ def test_bench_detection_puts_both_detectors_side_by_side(tmp_path: Path) -> Non
         assert conditions["turned 60 deg"]["frames"] == 2 and conditions["frontal"]["ms_per_frame"] > 0
         assert conditions["no face: empty rooms (false faces)"]["frames"] == 3
     assert "accuracy" not in figures  # no FER-2013 set given
+    poses = {row["drawn"]: row for row in figures["head_pose"]}
+    assert poses["turned 30 deg right"]["yaw"] > 15 > -15 > poses["turned 30 deg left"]["yaw"]
+    assert poses["tipped 30 deg down"]["pitch"] > poses["level"]["pitch"]
 
 
 @pytest.mark.skipif(not shipped_model_path().is_file(), reason="no trained model in inference/weights yet")
