@@ -99,6 +99,11 @@ def privacy_items(session: ClassSession | None) -> list[str]:
             "Emotion estimation is switched off: the server only checks whether a face is in view and whether the "
             "picture is too dark or blurry. No emotion is estimated."
         )
+    if settings.FACE_DETECTOR == "blazeface":
+        items.append(
+            "It also estimates which way your head is turned, so your teacher can see when you have looked far to "
+            "the side for a while. Looking down at your notes never counts. The angle itself is not saved."
+        )
     items.append("Snapshots are processed in memory and are never saved.")
     if session and session.show_snapshots:
         items.append("Your teacher sees your latest snapshot on their screen while the class is live.")

@@ -147,6 +147,12 @@ INFERENCE_IN_PROCESS = envbool("INFERENCE_IN_PROCESS", "false" if REDIS_URL else
 INFERENCE_MAX_BATCH = envint("INFERENCE_MAX_BATCH", "32")
 INFERENCE_THREADS = envint("INFERENCE_THREADS", "1")
 EMOTION_MODEL_PATH = os.environ.get("EMOTION_MODEL_PATH", "")  # empty: the model shipped in inference/weights
+# The face detector: "blazeface" (MediaPipe's short-range model on LiteRT: finds far more real faces, and its
+# keypoints give upright crops and head pose) or "haar" (OpenCV's cascades: the fallback, without pose, so
+# "looking away" is never raised). docs/benchmarks.md compares the two.
+FACE_DETECTOR = os.environ.get("FACE_DETECTOR", "blazeface")
+if FACE_DETECTOR not in ("blazeface", "haar"):
+    raise ImproperlyConfigured("FACE_DETECTOR must be one of: blazeface, haar")
 # Mirror test-time augmentation: each face is classified with its mirror image too. It gains 0.6 points of
 # single-image accuracy (inference/MODEL.md) for twice the model's cost per face; live readings are smoothed
 # over several snapshots anyway, so the live worker leaves it off unless asked.

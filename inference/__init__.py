@@ -1,7 +1,7 @@
 """Snapshot -> faces -> emotion probabilities. Knows nothing of Django.
 
 The whole interface:
-    FaceAnalyzer.analyze(jpeg) -> list[FaceReading]
+    FaceAnalyzer.analyze(jpeg) -> list[FaceReading]   (box, score, emotion probabilities, quality, HeadPose)
     FaceAnalyzer.analyze_frame(jpeg) -> FrameAnalysis
     FaceAnalyzer.analyze_many(jpegs) -> list[FrameAnalysis | InferenceError]
     EmotionModel.predict(faces) -> np.ndarray
@@ -20,7 +20,7 @@ import os
 from typing import TYPE_CHECKING
 
 from inference.serving.image_header import OPENCV_MAX_IMAGE_PIXELS
-from inference.serving.types import EMOTIONS, FaceQuality, FaceReading, FrameAnalysis, InferenceError
+from inference.serving.types import EMOTIONS, FaceQuality, FaceReading, FrameAnalysis, HeadPose, InferenceError
 
 if TYPE_CHECKING:
     from inference.serving.analyzer import FaceAnalyzer
@@ -34,6 +34,7 @@ __all__ = [
     "FaceQuality",
     "FaceReading",
     "FrameAnalysis",
+    "HeadPose",
     "InferenceError",
     "load_emotion_model",
     "shipped_model_path",

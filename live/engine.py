@@ -65,13 +65,11 @@ class Engine:
 
     # --- analysis
 
-    def analyze(
-        self, jpegs: list[bytes], emotion_enabled: bool, participant_ids: list[int]
-    ) -> list[FrameAnalysis | InferenceError]:
-        """The batched FaceAnalyzer call (the ids let it follow each student's face between snapshots)."""
+    def analyze(self, jpegs: list[bytes], emotion_enabled: bool) -> list[FrameAnalysis | InferenceError]:
+        """The batched FaceAnalyzer call."""
         analyzer = self._analyzer(emotion_enabled)  # loads the model on first use, outside the timing
         with metrics.inference_timed():
-            return analyzer.analyze_many(jpegs, participant_ids)
+            return analyzer.analyze_many(jpegs)
 
     def _analyzer(self, emotion_enabled: bool) -> FaceAnalyzer:
         if emotion_enabled not in self._analyzers:
@@ -88,7 +86,9 @@ class Engine:
                     )
                 except InferenceError:
                     log.exception("The emotion model could not be loaded: analyzing presence and quality only")
-            self._analyzers[emotion_enabled] = FaceAnalyzer(model=model, opencv_threads=settings.INFERENCE_THREADS)
+            self._analyzers[emotion_enabled] = FaceAnalyzer(
+                model=model, detector=settings.FACE_DETECTOR, opencv_threads=settings.INFERENCE_THREADS
+            )
         return self._analyzers[emotion_enabled]
 
     # --- the latest-frame buffer

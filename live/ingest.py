@@ -28,7 +28,7 @@ from live.refresh import RefreshSchedule
 
 # The batched FaceAnalyzer call: (jpegs, emotion_enabled, participant ids) -> one result per jpeg. The ids let
 # it follow each student's face from one snapshot to the next.
-Analyze = Callable[[list[bytes], bool, list[int]], list[FrameAnalysis | InferenceError]]
+Analyze = Callable[[list[bytes], bool], list[FrameAnalysis | InferenceError]]
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,8 @@ def core_reading(job: dict[str, Any], analysis: FrameAnalysis | None) -> core.Re
         tab_visible=attention.get("visible"),
         focused=attention.get("focused"),
         idle_s=attention.get("idle_s"),
+        yaw=face.pose.yaw if face and face.pose else None,
+        pitch=face.pose.pitch if face and face.pose else None,
     )
 
 
@@ -90,8 +92,7 @@ def frames_process(jobs: Sequence[dict[str, Any]], analyze: Analyze, *, refreshe
         ]
         if batch:
             jpegs = [jobs[i]["jpeg"] for i in batch]
-            participants = [jobs[i]["participant_id"] for i in batch]
-            for i, result in zip(batch, analyze(jpegs, emotion, participants), strict=True):
+            for i, result in zip(batch, analyze(jpegs, emotion), strict=True):
                 analyses[i] = result
     out: list[Outgoing] = []
     accepted: list[tuple[dict[str, Any], core.Reading]] = []

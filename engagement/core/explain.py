@@ -12,7 +12,7 @@ _CANT_TELL = {**_CANT_SEE, "camera_off": "the camera is paused, so there is no f
 # Confused and bored read the face: one out of view cannot keep them up (absent has its own rule for that).
 _CANT_TELL_FACE = {**_CANT_TELL, "no_face": "the face is out of view, so there is nothing to tell from"}
 
-_KIND_WORDS = {"absent": "Away", "confused": "Confused", "bored": "Bored"}
+_KIND_WORDS = {"absent": "Away", "confused": "Confused", "bored": "Bored", "looking_away": "Looking away"}
 
 
 def duration(seconds: float) -> str:
@@ -116,6 +116,20 @@ def bored_cleared(*, lasted_s: float, quality: str | None) -> str:
 
 def bored_superseded(*, lasted_s: float) -> str:
     return f"Cleared after {duration(lasted_s)}: the student is now marked away instead."
+
+
+def looking_away_raised(*, held_s: float, head_turn: float) -> str:
+    return (
+        f"Looking away from the screen for {duration(held_s)}: the face is in clear view but turned about "
+        f"{round(head_turn / 5) * 5}° to the side (a rough estimate). Looking down at notes never counts; "
+        "another screen or a window to the side does."
+    )
+
+
+def looking_away_cleared(*, lasted_s: float, quality: str | None) -> str:
+    if quality in _CANT_TELL_FACE:
+        return f"Cleared after {duration(lasted_s)}: {_CANT_TELL_FACE[quality]}."
+    return f"Facing the screen again (flag lasted {duration(lasted_s)})."
 
 
 def dismissed(*, kind: str, lasted_s: float, cooldown_s: float) -> str:

@@ -1,4 +1,5 @@
-"""The flag rules (absent, confused, bored) and the hysteresis they share, over a student's recent samples.
+"""The flag rules (absent, confused, bored, looking away) and the hysteresis they share, over a student's recent
+samples.
 
 student.py folds a reading into the state and then calls evaluate(); the rules only read the samples and
 write the flag tracks and their "since" timers. docs/engagement.md states the same rules for teachers.
@@ -98,6 +99,7 @@ def evaluate(s: StudentState, t: float, sig: Signals, rules: Rules) -> list[Flag
         w = window(s, t, rules)
     _rule_confused(s, t, sig, w, rules, events)
     _rule_bored(s, t, sig, w, rules, events)
+    _rule_looking_away(s, t, sig, rules, events)
     return events
 
 
@@ -239,6 +241,34 @@ def _rule_bored(s: StudentState, t: float, sig: Signals, w: _Window, rules: Rule
     )
 
 
+def _rule_looking_away(s: StudentState, t: float, sig: Signals, rules: Rules, events: list[FlagEvent]) -> None:
+    # Only a clear face with a head pose counts (sig.head_turn is None otherwise): a dark or blurry picture, no
+    # face, or a head tipped down to notes breaks the streak and lets the flag clear.
+    turn = sig.head_turn
+    far = turn is not None and turn >= rules.looking_away_yaw_deg
+    still = turn is not None and turn >= rules.looking_away_keep_deg
+    if s.looking_away_since is None:
+        s.looking_away_since = t if far else None
+    elif not still:
+        s.looking_away_since = None
+    since = s.looking_away_since
+    # "Away" already says more than "looking away" (and a face can't be both in view and missing).
+    due = since is not None and t - since >= rules.looking_away_on_s and not s.flags["absent"].active
+    step(
+        s,
+        "looking_away",
+        t,
+        cause="head_turned" if due else None,
+        keep=still,
+        off_s=rules.looking_away_off_s,
+        explain_raise=lambda _: explain.looking_away_raised(
+            held_s=t - (since if since is not None else t), head_turn=turn or 0.0
+        ),
+        quality=sig.quality,
+        events=events,
+    )
+
+
 def step(
     s: StudentState,
     kind: str,
@@ -299,6 +329,8 @@ def _explain_clear(kind: str, lasted: float, quality: str | None, cause: str) ->
         return explain.absent_cleared(lasted_s=lasted, quality=quality)
     if kind == "confused":
         return explain.confused_cleared(lasted_s=lasted, quality=quality, reported=cause == "report")
+    if kind == "looking_away":
+        return explain.looking_away_cleared(lasted_s=lasted, quality=quality)
     return explain.bored_cleared(lasted_s=lasted, quality=quality)
 
 

@@ -94,7 +94,7 @@ def student_summary(
     rules.max_gap_s). Flags still up are counted until `end` (default: the last reading).
     Returns {"participant_id", "first_seen", "last_seen", "time_connected_s", "time_present_s",
     "time_cant_see_s", "time_camera_off_s", "share_present", "dominant_emotions": [{"emotion", "share"}] (top 3),
-    "share_confused", "share_bored", "share_absent", "flags": [{"kind", "raised_at", "cleared_at",
+    "share_confused", "share_bored", "share_absent", "share_looking_away", "flags": [{"kind", "raised_at", "cleared_at",
     "explanation", "cause"}], "reports": {kind: n}, "engagement", "attention"}; shares are 0-1 or None.
     """
     rules = rules or DEFAULT_RULES
@@ -176,6 +176,7 @@ def student_summary(
         "share_confused": share_of(flagged["confused"]),
         "share_bored": share_of(flagged["bored"]),
         "share_absent": share_of(flagged["absent"]),
+        "share_looking_away": share_of(flagged["looking_away"]),
         "flags": flag_rows,
         "reports": counts,
         "engagement": math.fsum(engagement) / len(engagement) if engagement else None,

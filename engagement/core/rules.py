@@ -76,6 +76,17 @@ class Rules:
     hidden_absent_on_s: float = 60.0
     absent_off_s: float = 5.0
 
+    # Looking away: the face is in clear view but turned far to one side, for a sustained time (docs/engagement.md,
+    # "Looking away"). The angles are the rough head-pose estimate from the face detector's keypoints, which
+    # saturates past about 50 degrees; a head turned further is usually lost (no face: "away" instead).
+    looking_away_yaw_deg: float = 40.0  # turned at least this far starts the streak ...
+    looking_away_keep_deg: float = 30.0  # ... which goes on, and the flag stays, while the head is turned this far
+    # Tipped down this far (notes, a notebook) never counts as looking away. Low on purpose: the pitch estimate
+    # reads real nods short (drawn heads tipped 30 degrees read about 15, docs/benchmarks.md, "Head pose").
+    looking_down_pitch_deg: float = 15.0
+    looking_away_on_s: float = 30.0
+    looking_away_off_s: float = 6.0
+
     # After the teacher dismisses a flag, that kind stays quiet for this student for a while.
     cooldown_s: float = 600.0
 
@@ -105,6 +116,8 @@ class Rules:
                 raise ValueError(f"{name} is a share and must be at most 1")
         if self.alert_off_share > self.alert_on_share:
             raise ValueError("alert_off_share must not exceed alert_on_share")
+        if self.looking_away_keep_deg > self.looking_away_yaw_deg:
+            raise ValueError("looking_away_keep_deg must not exceed looking_away_yaw_deg")
         if self.window_capacity < 10 or self.sparkline_len < 1 or self.sparkline_step_s <= 0:
             raise ValueError("window_capacity, sparkline_len and sparkline_step_s are too small")
 
@@ -122,6 +135,9 @@ _PRESETS: dict[str, dict[str, object]] = {
         "bored_on_s": 60.0,
         "absent_on_s": 60.0,
         "hidden_absent_on_s": 120.0,
+        "looking_away_yaw_deg": 45.0,
+        "looking_away_keep_deg": 35.0,
+        "looking_away_on_s": 60.0,
         "cooldown_s": 900.0,
         "alert_on_share": 0.45,
         "alert_off_share": 0.3,
@@ -138,6 +154,9 @@ _PRESETS: dict[str, dict[str, object]] = {
         "bored_on_s": 15.0,
         "absent_on_s": 20.0,
         "hidden_absent_on_s": 30.0,
+        "looking_away_yaw_deg": 35.0,
+        "looking_away_keep_deg": 25.0,
+        "looking_away_on_s": 20.0,
         "cooldown_s": 300.0,
         "alert_on_share": 0.25,
         "alert_off_share": 0.15,

@@ -82,6 +82,8 @@ class Signals:
     page: 0-1, how much the page itself says the student is with the lesson (tab, focus, input).
     presence: 1 face in view, 0 a measured, clear picture without a face, None when we cannot tell.
     cues: HIDDEN | UNFOCUSED | NO_FACE | IDLE bits.
+    head_turn: how far the head is turned sideways, in degrees (either way), only for a clear face with a head
+    pose that is not tipped down (rules.looking_down_pitch_deg); None when that can't be judged.
     """
 
     quality: str
@@ -89,6 +91,7 @@ class Signals:
     page: float
     presence: float | None
     cues: int
+    head_turn: float | None = None
 
 
 def reading_signals(reading: Reading, *, rules: Rules) -> Signals:
@@ -120,7 +123,17 @@ def reading_signals(reading: Reading, *, rules: Rules) -> Signals:
     else:
         presence = None
     probabilities = normalized(reading.probabilities) if quality == "ok" else None
-    return Signals(quality, probabilities, page, presence, cues)
+    return Signals(quality, probabilities, page, presence, cues, head_turn_of(reading, quality=quality, rules=rules))
+
+
+def head_turn_of(reading: Reading, *, quality: str, rules: Rules) -> float | None:
+    """How far a clear face is turned sideways (degrees), or None: no pose, a picture we can't trust, or a head
+    tipped down towards notes, which is never "looking away"."""
+    if quality != "ok" or not reading.face or reading.yaw is None:
+        return None
+    if reading.pitch is not None and reading.pitch >= rules.looking_down_pitch_deg:
+        return None
+    return abs(reading.yaw)
 
 
 def drift_of(cues: int, rules: Rules) -> float:

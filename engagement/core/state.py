@@ -127,6 +127,7 @@ class StudentState:
     hidden_since: float | None = None
     confused_since: float | None = None
     bored_since: float | None = None
+    looking_away_since: float | None = None
     # The bored rule ignores samples up to here (the end of the last absent flag, or its dismissal).
     attention_from: float | None = None
     # Student voice.
@@ -180,6 +181,7 @@ class StudentState:
             "hidden_since": self.hidden_since,
             "confused_since": self.confused_since,
             "bored_since": self.bored_since,
+            "looking_away_since": self.looking_away_since,
             "attention_from": self.attention_from,
             "report_confused_t": self.report_confused_t,
             "last_report": self.last_report,
@@ -215,10 +217,15 @@ class StudentState:
             hidden_since=d["hidden_since"],
             confused_since=d["confused_since"],
             bored_since=d["bored_since"],
+            looking_away_since=d.get("looking_away_since"),  # absent from states cached before it existed
             attention_from=d.get("attention_from"),  # absent from states cached before it existed
             report_confused_t=d["report_confused_t"],
             last_report=None if d["last_report"] is None else dict(d["last_report"]),
-            flags={kind: FlagTrack.from_dict(d["flags"][kind]) for kind in FLAG_KINDS},
+            # A flag kind added since the state was cached starts down.
+            flags={
+                kind: FlagTrack.from_dict(d["flags"][kind]) if kind in d["flags"] else FlagTrack()
+                for kind in FLAG_KINDS
+            },
             spark=[(float(t), float(v)) for t, v in d["spark"]],
             spark_n=int(d["spark_n"]),
         )

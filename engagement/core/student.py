@@ -128,6 +128,8 @@ def student_dismiss(state: StudentState, kind: str, t: float, *, rules: Rules) -
     elif kind == "confused":
         s.confused_since = None
         s.report_confused_t = None
+    elif kind == "looking_away":
+        s.looking_away_since = None
     else:
         s.bored_since = None
     return s, events
@@ -151,7 +153,7 @@ def student_disconnect(state: StudentState, t: float) -> tuple[StudentState, lis
     s.connected = False
     s.last_t = t if s.last_t is None else max(s.last_t, t)
     s.samples = []
-    s.away_since = s.hidden_since = s.confused_since = s.bored_since = None
+    s.away_since = s.hidden_since = s.confused_since = s.bored_since = s.looking_away_since = None
     s.report_confused_t = None
     s.smoothed = s.smoothed_t = s.prev_probabilities = None
     return s, events

@@ -30,6 +30,7 @@ NEUTRAL = probs(neutral=0.9, happy=0.04, sad=0.03, surprise=0.03)
 CONFUSED = probs(angry=0.35, fear=0.25, sad=0.15, surprise=0.1, neutral=0.15)
 SAD_RESTING = probs(sad=0.7, neutral=0.25, angry=0.05)
 HAPPY = probs(happy=0.8, neutral=0.15, surprise=0.05)
+DARK = {"brightness": 15.0, "blur": 150.0, "face_px": 120}  # a picture too dark to judge: "can't see"
 
 
 def reading(
@@ -45,9 +46,11 @@ def reading(
     tab_visible: bool | None = True,
     focused: bool | None = True,
     idle_s: float | None = 5.0,
+    yaw: float | None = None,
+    pitch: float | None = None,
 ) -> Reading:
     """One reading of a student sitting in good light, looking at the class tab, unless told otherwise.
-    probabilities are dropped when face is False or the camera is not on."""
+    probabilities and the head pose (yaw, pitch) are dropped when face is False or the camera is not on."""
     has_face = face and camera == "on"
     return Reading(
         participant_id=participant_id,
@@ -61,6 +64,8 @@ def reading(
         tab_visible=tab_visible,
         focused=focused,
         idle_s=idle_s,
+        yaw=yaw if has_face else None,
+        pitch=pitch if has_face else None,
     )
 
 

@@ -9,7 +9,12 @@ from inference import EMOTIONS as MODEL_EMOTIONS
 # The model's label order (FER-2013's); probabilities in a Reading follow it.
 EMOTIONS: tuple[str, ...] = MODEL_EMOTIONS
 CAMERA_STATES: tuple[str, ...] = ("on", "paused", "off")
-FLAG_LABELS: dict[str, str] = {"absent": "Absent", "confused": "Confused", "bored": "Bored"}
+FLAG_LABELS: dict[str, str] = {
+    "absent": "Absent",
+    "confused": "Confused",
+    "bored": "Bored",
+    "looking_away": "Looking away",
+}
 FLAG_KINDS: tuple[str, ...] = tuple(FLAG_LABELS)
 # What the student's voice buttons say.
 REPORT_LABELS: dict[str, str] = {
@@ -33,6 +38,8 @@ class Reading:
     brightness (mean gray 0-255) and blur (variance of the Laplacian) describe the face crop when a face was
     found and the whole frame otherwise; face_px is the face box's shorter side. None means "not measured".
     probabilities follow EMOTIONS and are None when there is no face or emotion inference is off.
+    yaw and pitch are the head pose in degrees (yaw: turned sideways, either sign; pitch > 0: tipped down), a
+    rough estimate from the face detector's keypoints; None without a face or from a detector without them.
     """
 
     participant_id: int
@@ -46,6 +53,8 @@ class Reading:
     tab_visible: bool | None = None
     focused: bool | None = None
     idle_s: float | None = None
+    yaw: float | None = None
+    pitch: float | None = None
 
     def __post_init__(self) -> None:
         if self.camera not in CAMERA_STATES:
@@ -75,8 +84,8 @@ class SelfReport:
 class FlagEvent:
     """A flag was raised or cleared for one student.
 
-    cause says what raised it ("face", "report", "no_face", "tab_hidden", "attention"); on a cleared event it
-    repeats the cause of the flag being cleared. Older stored flags may have cause "".
+    cause says what raised it ("face", "report", "no_face", "tab_hidden", "attention", "head_turned"); on a
+    cleared event it repeats the cause of the flag being cleared. Older stored flags may have cause "".
     """
 
     participant_id: int

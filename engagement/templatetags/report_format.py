@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from django import template
 from django.utils import timezone
 
-from engagement.core import REPORT_LABELS
+from engagement.core import FLAG_LABELS, REPORT_LABELS
 
 register = template.Library()
 
@@ -62,3 +62,9 @@ def get_item(mapping: dict, key: str):
 def voice_label(kind: str) -> str:
     """A self-report kind as the student saw it on the button ("I'm confused")."""
     return REPORT_LABELS.get(kind, kind)
+
+
+@register.filter
+def flag_label(kind: str) -> str:
+    """A flag kind as the teacher reads it ("Looking away")."""
+    return FLAG_LABELS.get(kind, kind)

@@ -7,18 +7,18 @@ that must not be shared between threads: give each thread its own.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from enum import Enum
 from typing import Literal
 
 import cv2
 import numpy as np
 
-from inference.serving.crop import face_crop, face_quality, sharpness
-from inference.serving.detect import Box, Detection, DetectorSettings, FaceDetector
+from inference.serving.crop import aligned_face_crop, face_crop, face_quality, sharpness
+from inference.serving.detect import Detection, FaceDetector, detector_load
 from inference.serving.image_header import snapshot_header
 from inference.serving.model import EmotionModel, load_litert_model
+from inference.serving.pose import head_pose
 from inference.serving.types import EMOTIONS, FaceReading, FrameAnalysis, InferenceError
 
 
@@ -33,38 +33,29 @@ class FaceAnalyzer:
     """Finds the faces in webcam snapshots and classifies their emotion.
 
     `model`: an EmotionModel, the default (the shipped .tflite, loaded on first use), or None to switch
-    emotion inference off; readings then carry face boxes and quality but no probabilities.
+    emotion inference off; readings then carry face boxes, head pose and quality but no probabilities.
 
-    Following a face: given a stream key per snapshot (a participant), the analyzer remembers where that
-    stream's face was and first looks only near it (`FaceDetector.detect_near`, about a fifth of the cost of
-    a whole-frame search). Such a frame reports that one face. The whole frame is searched again when the
-    face is not found near its old place, and every `rescan_every`-th frame of a stream anyway (every 40 s
-    at one snapshot per 2 s), so a face that appears elsewhere is picked up. The last `max_streams` streams
-    are remembered.
+    `detector`: "blazeface" (the default; keypoints give upright crops and head pose), "haar" (the fallback:
+    no keypoints, so unaligned crops and no pose), or a detector object.
 
     `opencv_threads` sets OpenCV's thread pool, which is process-wide (None leaves it alone: one thread per
-    core). A worker process that already keeps every core busy wastes CPU splitting each frame's detection
-    across threads; give it 1.
+    core). A worker process that already keeps every core busy wastes CPU splitting each frame's work
+    across threads; give it 1. BlazeFace always runs on one LiteRT thread.
     """
 
     def __init__(
         self,
         model: EmotionModel | None | Literal[_Default.SHIPPED] = SHIPPED_MODEL,
         *,
-        detector: FaceDetector | None = None,
+        detector: FaceDetector | str = "blazeface",
         max_faces: int = 4,
-        rescan_every: int = 20,
-        max_streams: int = 10_000,
         opencv_threads: int | None = None,
     ) -> None:
         if opencv_threads is not None:
             cv2.setNumThreads(opencv_threads)
         self._model = model
-        self.detector = detector or FaceDetector(DetectorSettings())
+        self.detector = detector_load(detector) if isinstance(detector, str) else detector
         self.max_faces = max_faces
-        self.rescan_every = rescan_every
-        self.max_streams = max_streams
-        self._followed: OrderedDict[Hashable, tuple[Box, int]] = OrderedDict()  # stream -> (box, frames since a scan)
 
     @property
     def model(self) -> EmotionModel | None:
@@ -83,25 +74,18 @@ class FaceAnalyzer:
             raise result
         return result
 
-    def analyze_many(
-        self, jpegs: Sequence[bytes], streams: Sequence[Hashable | None] | None = None
-    ) -> list[FrameAnalysis | InferenceError]:
-        """Each snapshot's analysis, in order; a snapshot that can't be decoded gives its InferenceError.
-
-        `streams`: each snapshot's stream key (None: none), to follow faces from one snapshot to the next.
-        """
-        if streams is not None and len(streams) != len(jpegs):
-            raise ValueError(f"{len(jpegs)} snapshots but {len(streams)} stream keys")
+    def analyze_many(self, jpegs: Sequence[bytes]) -> list[FrameAnalysis | InferenceError]:
+        """Each snapshot's analysis, in order; a snapshot that can't be decoded gives its InferenceError."""
         frames: list[tuple[np.ndarray, list[Detection]] | InferenceError] = []
         crops: list[np.ndarray] = []
-        for jpeg, stream in zip(jpegs, streams or [None] * len(jpegs), strict=True):
+        for jpeg in jpegs:
             try:
                 gray = decode_gray(jpeg)
             except InferenceError as exc:
                 frames.append(exc)
                 continue
-            detections = self._faces(gray, stream)
-            crops.extend(face_crop(gray, d.box) for d in detections)
+            detections = participant_first(self.detector.detect(gray), gray.shape)[: self.max_faces]
+            crops.extend(crop_for(gray, d) for d in detections)
             frames.append((gray, detections))
         probabilities = self._classify(crops)
         results: list[FrameAnalysis | InferenceError] = []
@@ -122,6 +106,7 @@ class FaceAnalyzer:
                         detection_score=detection.score,
                         probabilities=None if row is None else dict(zip(EMOTIONS, map(float, row), strict=True)),
                         quality=face_quality(crop, detection.box),
+                        pose=None if detection.landmarks is None else head_pose(detection.landmarks),
                     )
                 )
             height, width = gray.shape
@@ -132,25 +117,6 @@ class FaceAnalyzer:
             )
         return results
 
-    def _faces(self, gray: np.ndarray, stream: Hashable | None) -> list[Detection]:
-        """The faces to report, the participant's first: the followed face if it is still near, else a full search."""
-        followed = self._followed.pop(stream, None) if stream is not None else None
-        if followed is not None and followed[1] < self.rescan_every:
-            old_box, since_scan = followed
-            face = self.detector.follow(gray, old_box)
-            if face is not None:
-                self._follow(stream, face.box, since_scan + 1)
-                return [face]
-        found = participant_first(self.detector.detect(gray), gray.shape)[: self.max_faces]
-        if found and stream is not None:
-            self._follow(stream, found[0].box, 0)
-        return found
-
-    def _follow(self, stream: Hashable, box: Box, since_scan: int) -> None:
-        self._followed[stream] = (box, since_scan)
-        while len(self._followed) > self.max_streams:
-            self._followed.popitem(last=False)
-
     def _classify(self, crops: list[np.ndarray]) -> np.ndarray | None:
         model = self.model
         if model is None:
@@ -159,6 +125,13 @@ class FaceAnalyzer:
             return np.zeros((0, len(EMOTIONS)), np.float32)
         probabilities = np.asarray(model.predict(np.stack(crops).astype(np.float32)[..., None]), np.float64)
         return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+def crop_for(gray: np.ndarray, detection: Detection) -> np.ndarray:
+    """The 48x48 crop the classifier gets: turned upright by the eyes where the detector gave keypoints."""
+    if detection.landmarks is not None:
+        return aligned_face_crop(gray, detection.box, detection.landmarks)
+    return face_crop(gray, detection.box)
 
 
 def decode_gray(jpeg: bytes) -> np.ndarray:

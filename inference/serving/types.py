@@ -22,11 +22,23 @@ class FaceQuality:
 
 
 @dataclass(frozen=True)
+class HeadPose:
+    """Where a face points, in degrees: yaw > 0 turned towards the picture's right, pitch > 0 tipped down.
+
+    A rough geometric estimate from the detector's keypoints (inference.serving.pose says how rough).
+    """
+
+    yaw: float
+    pitch: float
+
+
+@dataclass(frozen=True)
 class FaceReading:
     box: tuple[int, int, int, int]  # x, y, w, h in frame pixels
     detection_score: float | None
     probabilities: dict[str, float] | None  # EMOTIONS -> probability, sums to 1; None when emotions are off
     quality: FaceQuality
+    pose: HeadPose | None = None  # None from a detector without keypoints (Haar)
 
     @property
     def emotion(self) -> str | None:

@@ -1,17 +1,16 @@
-"""How often the face detector finds a face, and how often it imagines one, under webcam-like conditions.
+"""How often a face detector finds a face, and how often it imagines one, under webcam-like conditions.
 
 Two kinds of test frames, both made here (nothing downloaded):
-- generated faces (inference.training.synthetic) under named conditions: dim light, small or large faces, off-centre,
-  tilted heads;
+- generated faces (inference.training.synthetic) under named conditions: dim light, small or large faces,
+  tilted or turned heads, a hand over the face, sensor noise;
 - real faces: FER-2013 images (48x48, from a folder/zip/csv the user points at) enlarged to webcam size and
   pasted onto a generated room with a margin around them, the way a face sits in a laptop webcam frame.
 A face counts as found when a detected box overlaps the true one (`box_overlap` > 0.4).
-
-`following_report` measures `FaceDetector.detect_near` on sequences of a participant drifting in their seat.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,22 +18,27 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from inference.serving.detect import DetectorSettings, FaceDetector, box_overlap
-from inference.training.synthetic import FrameOptions, drifting_face_samples, synthetic_face_sample
+from inference.serving.detect import Box, FaceDetector, box_overlap
+from inference.training.synthetic import FrameOptions, synthetic_face_sample
 
-Box = tuple[int, int, int, int]
-
+# Tilts and turns alternate in sign from one frame to the next: half the heads lean or turn each way.
 CONDITIONS: dict[str, FrameOptions] = {
     "frontal": {},
     "dim (brightness 0.3)": {"brightness": 0.3},
     "very dim (0.15)": {"brightness": 0.15},
+    "tilted 15 deg": {"rotation_deg": 15.0},
+    "tilted 30 deg": {"rotation_deg": 30.0},
+    "tilted 45 deg": {"rotation_deg": 45.0},
+    "turned 30 deg": {"yaw_deg": 30.0},
+    "turned 60 deg": {"yaw_deg": 60.0},
+    "looking down 30 deg": {"pitch_deg": 30.0},
     "small face (30% of height)": {"face_scale": 0.3},
     "large face (85%)": {"face_scale": 0.85},
     "off-centre": {"offset": (0.25, 0.1)},
-    "tilted 15 deg": {"rotation_deg": 15.0},
-    "tilted 30 deg": {"rotation_deg": 30.0},
     "noisy sensor": {"noise": 14.0},
+    "partly covered (hand over the lower 40%)": {"cover": 0.4},
 }
+NO_FACE = "no face: empty rooms (false faces)"
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,8 @@ class DetectionScore:
     frames: int
     found: int
     false_alarms: int  # frames with a detection that matches no true face (or any detection on an empty frame)
-    ms_per_frame: float
+    ms_per_frame: float  # mean: what the frames cost in all
+    ms_median: float  # median: less swayed by other jobs on a busy machine
 
     @property
     def recall(self) -> float:
@@ -55,24 +60,30 @@ def score_frames(
 ) -> DetectionScore:
     """Run `detector` on (BGR frame, true box or None) pairs and count hits, misses and false alarms."""
     total = found = false_alarms = 0
-    elapsed = 0.0
+    times: list[float] = []
     for frame, truth in frames:
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
         start = time.perf_counter()
         boxes = [d.box for d in detector.detect(gray)]
-        elapsed += time.perf_counter() - start
+        times.append(1000.0 * (time.perf_counter() - start))
         total += 1
         hits = [b for b in boxes if truth is not None and box_overlap(b, truth) > 0.4]
         found += bool(hits)
         false_alarms += len(boxes) > len(hits)
-    return DetectionScore(condition, total, found, false_alarms, 1000.0 * elapsed / max(total, 1))
+    mean = statistics.fmean(times) if times else 0.0
+    return DetectionScore(condition, total, found, false_alarms, mean, statistics.median(times) if times else 0.0)
 
 
 def synthetic_frames(condition: FrameOptions, count: int, *, seed: int = 0) -> list[tuple[np.ndarray, Box | None]]:
+    """`count` generated frames under `condition`, seeds from `seed` up; odd frames tilt and turn the other way."""
     frames: list[tuple[np.ndarray, Box | None]] = []
     for i in range(count):
         options = FrameOptions(**condition)
         options["seed"] = seed + i
+        if i % 2:
+            for key in ("rotation_deg", "yaw_deg"):
+                if key in options:
+                    options[key] = -options[key]
         frames.append(synthetic_face_sample(**options))
     return frames
 
@@ -102,93 +113,78 @@ def fer_frames(
 
 
 def detection_report(
-    settings: DetectorSettings | None = None, *, per_condition: int = 60, fer_faces: np.ndarray | None = None
+    detector: FaceDetector,
+    *,
+    per_condition: int = 60,
+    empty: int = 200,
+    fer_faces: np.ndarray | None = None,
 ) -> list[DetectionScore]:
-    """Recall per condition on generated faces, false alarms on empty rooms, and recall on pasted FER faces."""
-    detector = FaceDetector(settings or DetectorSettings())
+    """Recall per condition on generated faces, false faces on `empty` empty rooms, and recall on pasted FER faces
+    (when given)."""
     scores = [
         score_frames(detector, synthetic_frames(options, per_condition, seed=100 * i), name)
         for i, (name, options) in enumerate(CONDITIONS.items())
     ]
-    scores.append(score_frames(detector, empty_frames(per_condition), "no face (false alarms)"))
+    scores.append(score_frames(detector, empty_frames(empty), NO_FACE))
     if fer_faces is not None and len(fer_faces):
         scores.append(score_frames(detector, fer_frames(fer_faces), f"FER-2013 faces in a room (n={len(fer_faces)})"))
     return scores
 
 
-FOLLOWING_CONDITIONS: dict[str, dict[str, float]] = {
-    "drifting (3% of the frame per snapshot)": {},
-    "drifting fast (6%)": {"drift": 0.06},
-    "dim (brightness 0.3)": {"brightness": 0.3},
-    "small face (35% of height)": {"face_scale": 0.35},
-    "large face (75%)": {"face_scale": 0.75},
+@dataclass(frozen=True)
+class PoseScore:
+    drawn: str  # the head pose the frames were drawn with
+    frames: int  # frames whose face was found
+    yaw: float  # mean estimated yaw, degrees
+    pitch: float  # mean estimated pitch, degrees
+
+
+POSES: dict[str, FrameOptions] = {
+    "level": {},
+    "turned 15 deg right": {"yaw_deg": 15.0},
+    "turned 30 deg right": {"yaw_deg": 30.0},
+    "turned 45 deg right": {"yaw_deg": 45.0},
+    "turned 60 deg right": {"yaw_deg": 60.0},
+    "turned 30 deg left": {"yaw_deg": -30.0},
+    "turned 60 deg left": {"yaw_deg": -60.0},
+    "tipped 15 deg down": {"pitch_deg": 15.0},
+    "tipped 30 deg down": {"pitch_deg": 30.0},
+    "tipped 15 deg up": {"pitch_deg": -15.0},
+    "turned 40 right, tipped 30 down": {"yaw_deg": 40.0, "pitch_deg": 30.0},
 }
 
 
-@dataclass(frozen=True)
-class FollowingScore:
-    condition: str
-    frames: int  # frames after the first of each sequence, where the previous box is known
-    near_found: int  # the true face found by detect_near alone
-    found: int  # found by detect_near, or by detect after a near miss
-    near_ms: float  # detect_near per frame
-    followed_ms: float  # detect_near, plus detect after a miss, per frame
-    full_ms: float  # detect on every frame
+def pose_report(detector: FaceDetector, *, per_pose: int = 20) -> list[PoseScore]:
+    """The mean head pose estimated on generated heads drawn at known poses (right: towards the picture's right)."""
+    from inference.serving.pose import head_pose
 
-    @property
-    def near_recall(self) -> float:
-        return self.near_found / self.frames if self.frames else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.found / self.frames if self.frames else 0.0
-
-
-def score_following(
-    detector: FaceDetector, sequences: Iterable[list[tuple[np.ndarray, Box | None]]], condition: str
-) -> FollowingScore:
-    """Follow each sequence's face with `FaceDetector.follow` (a whole-frame search after a miss, as
-    FaceAnalyzer does), and time it against `detect` on every frame."""
-    frames = near_found = found = 0
-    near_s = followed_s = full_s = 0.0
-    for sequence in sequences:
-        grays = [cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) for frame, _ in sequence]
-        first = detector.detect(grays[0])
-        previous = first[0].box if first else None
-        for gray, (_, truth) in zip(grays[1:], sequence[1:], strict=True):
-            start = time.perf_counter()
-            whole = detector.detect(gray)
-            full_s += time.perf_counter() - start
-            if previous is None or truth is None:
-                previous = whole[0].box if whole else None
-                continue
-            start = time.perf_counter()
-            chosen = detector.follow(gray, previous)
-            near_s += time.perf_counter() - start
-            near_found += chosen is not None and box_overlap(chosen.box, truth) > 0.4
-            if chosen is None:
-                rescued = detector.detect(gray)
-                chosen = rescued[0] if rescued else None
-            followed_s += time.perf_counter() - start
-            frames += 1
-            found += chosen is not None and box_overlap(chosen.box, truth) > 0.4
-            previous = chosen.box if chosen else None
-    per_frame = 1000.0 / max(frames, 1)
-    return FollowingScore(
-        condition, frames, near_found, found, near_s * per_frame, followed_s * per_frame, full_s * per_frame
-    )
+    scores = []
+    for name, options in POSES.items():
+        poses = []
+        for seed in range(per_pose):
+            drawn = FrameOptions(**options)
+            drawn["seed"] = seed
+            frame, _ = synthetic_face_sample(**drawn)
+            faces = detector.detect(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+            if faces and faces[0].landmarks is not None:
+                poses.append(head_pose(faces[0].landmarks))
+        yaw = statistics.fmean(p.yaw for p in poses) if poses else float("nan")
+        pitch = statistics.fmean(p.pitch for p in poses) if poses else float("nan")
+        scores.append(PoseScore(name, len(poses), yaw, pitch))
+    return scores
 
 
-def following_report(
-    settings: DetectorSettings | None = None, *, sequences: int = 30, steps: int = 8
-) -> list[FollowingScore]:
-    """detect_near's recall and cost per condition, on `sequences` drifting participants of `steps` frames."""
-    detector = FaceDetector(settings or DetectorSettings())
-    return [
-        score_following(
-            detector,
-            (drifting_face_samples(steps, seed=1000 * i + k, **options) for k in range(sequences)),  # type: ignore[arg-type]
-            name,
-        )
-        for i, (name, options) in enumerate(FOLLOWING_CONDITIONS.items())
-    ]
+def nose_heights(detector: FaceDetector, frames: Iterable[tuple[np.ndarray, Box | None]]) -> list[float]:
+    """Where the nose tip sits between the eye line (0) and the mouth (1) on each found face: on mostly frontal
+    faces, the median is the level-head value `inference.serving.pose.NOSE_HEIGHT_LEVEL` is set from."""
+    heights = []
+    for frame, _ in frames:
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+        faces = detector.detect(gray)
+        if not faces or faces[0].landmarks is None:
+            continue
+        marks = faces[0].landmarks
+        eyes = (marks.eye_left[1] + marks.eye_right[1]) / 2
+        if marks.mouth[1] > eyes:
+            heights.append((marks.nose[1] - eyes) / (marks.mouth[1] - eyes))
+    return heights

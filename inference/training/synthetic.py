@@ -47,11 +47,55 @@ def _ellipse(
     cv2.ellipse(image, c, a, angle, start, end, color, thickness, cv2.LINE_AA, 4)  # type: ignore[call-overload]
 
 
+class _Head:
+    """Where a point of an upright, frontal face drawing lands once the head turns (yaw) and nods (pitch).
+
+    The face is an ellipsoid `fw` wide, `fh` tall and `fw / 2` deep; a point (dx, dy) of the frontal drawing
+    sits on its surface, the nose tip `nose` in front of it. Yaw turns the head towards the picture's right
+    (positive) and pitch tips it down (positive); the picture is an orthographic view.
+    """
+
+    def __init__(self, cx: float, cy: float, fw: float, fh: float, yaw_deg: float, pitch_deg: float) -> None:
+        self.cx, self.cy, self.fw, self.fh = cx, cy, fw, fh
+        self.yaw, self.pitch = np.radians(yaw_deg), np.radians(pitch_deg)
+
+    def depth(self, dx: float, dy: float) -> float:
+        inside = 1.0 - (dx / (self.fw / 2)) ** 2 - (dy / (self.fh / 2)) ** 2
+        return self.fw / 2 * float(np.sqrt(max(inside, 0.0)))
+
+    def point(self, dx: float, dy: float, *, z: float | None = None) -> tuple[float, float]:
+        z = self.depth(dx, dy) if z is None else z
+        x1 = dx * np.cos(self.yaw) + z * np.sin(self.yaw)
+        z1 = -dx * np.sin(self.yaw) + z * np.cos(self.yaw)
+        y2 = dy * np.cos(self.pitch) + z1 * np.sin(self.pitch)
+        return self.cx + float(x1), self.cy + float(y2)
+
+    def squeeze(self, dx: float, dy: float) -> tuple[float, float]:
+        """How much a small feature at (dx, dy) is foreshortened across and down (1: as in the frontal drawing)."""
+        across = np.arcsin(np.clip(dx / (self.fw / 2), -1, 1))
+        down = np.arcsin(np.clip(dy / (self.fh / 2), -1, 1))
+        return (
+            float(max(np.cos(across + self.yaw), 0.0) / np.cos(across)),
+            float(max(np.cos(down - self.pitch), 0.0) / np.cos(down)),
+        )
+
+
 def _draw_face(
-    image: np.ndarray, rng: np.random.Generator, cx: float, cy: float, face_h: float, expression: Expression
+    image: np.ndarray,
+    rng: np.random.Generator,
+    cx: float,
+    cy: float,
+    face_h: float,
+    expression: Expression,
+    *,
+    yaw_deg: float = 0.0,
+    pitch_deg: float = 0.0,
+    cover: float = 0.0,
 ) -> None:
-    """Draw one upright face centred on (cx, cy), `face_h` pixels from hairline to chin, into BGR `image`."""
+    """Draw one face centred on (cx, cy), `face_h` pixels from hairline to chin, into BGR `image`, turned by
+    `yaw_deg` and nodding by `pitch_deg` (see _Head), its lower `cover` share hidden behind a hand."""
     fw, fh = face_h * 0.78, face_h
+    head = _Head(cx, cy, fw, fh, yaw_deg, pitch_deg)
     tone = rng.uniform(0.0, 1.0)  # dark to light skin, BGR endpoints of a natural range
     skin = np.array([70.0, 95.0, 135.0]) * (1 - tone) + np.array([175.0, 195.0, 235.0]) * tone
     skin = skin * rng.uniform(0.93, 1.07, 3)
@@ -60,7 +104,9 @@ def _draw_face(
     dark = (skin * 0.35).tolist()
     # Shoulders, hair behind the head, and the neck.
     _ellipse(image, (cx, cy + fh * 1.15), (fw * 1.25, fh * 0.55), shirt.tolist())
-    _ellipse(image, (cx, cy - fh * 0.08), (fw * 0.56, fh * 0.58), hair.tolist())
+    # The back of the head shows on the side the face turns away from.
+    back = -fw * 0.3 * float(np.sin(head.yaw))
+    _ellipse(image, (cx + back, cy - fh * 0.08), (fw * 0.56 + abs(back) * 0.5, fh * 0.58), hair.tolist())
     cv2.rectangle(
         image,
         (int(cx - fw * 0.22), int(cy + fh * 0.3)),
@@ -70,51 +116,68 @@ def _draw_face(
     )
     _ellipse(image, (cx, cy + fh * 0.02), (fw * 0.5, fh * 0.5), skin.tolist())
     # Fringe: hair over the forehead top.
-    _ellipse(image, (cx, cy - fh * 0.42), (fw * 0.5, fh * 0.16), hair.tolist(), start=180, end=360)
-    eye_y = cy - fh * 0.08
+    fringe = head.point(0.0, -fh * 0.42, z=0.0)
+    _ellipse(image, (fringe[0], cy - fh * 0.42), (fw * 0.5, fh * 0.16), hair.tolist(), start=180, end=360)
+    eye_dy = -fh * 0.08
     eye_dx = fw * float(rng.uniform(0.2, 0.24))
     eye_w, eye_h = fw * 0.12, fh * 0.05
     brow_lift = {"surprise": 0.05, "angry": -0.015, "sad": 0.02}.get(expression, 0.0) * fh
     for side in (-1, 1):
-        ex = cx + side * eye_dx
-        _ellipse(image, (ex, eye_y), (eye_w * 1.35, eye_h * 1.9), (skin * 0.62).tolist())  # socket shadow
+        ex, ey = head.point(side * eye_dx, eye_dy)
+        sx, sy = head.squeeze(side * eye_dx, eye_dy)
+        if sx < 0.1:
+            continue  # turned out of sight
+        _ellipse(image, (ex, ey), (eye_w * 1.35 * sx, eye_h * 1.9 * sy), (skin * 0.62).tolist())  # socket shadow
         open_h = eye_h * (1.4 if expression == "surprise" else 0.8 if expression == "happy" else 1.0)
-        _ellipse(image, (ex, eye_y), (eye_w, open_h), (225, 225, 225))
-        _ellipse(image, (ex, eye_y), (eye_h * 0.95, eye_h * 0.95), dark)
+        _ellipse(image, (ex, ey), (eye_w * sx, open_h * sy), (225, 225, 225))
+        _ellipse(image, (ex, ey), (eye_h * 0.95 * sx, eye_h * 0.95 * sy), dark)
         tilt = {"angry": 12.0, "sad": -10.0}.get(expression, 0.0) * side
-        _ellipse(image, (ex, eye_y - fh * 0.085 - brow_lift), (eye_w * 1.3, fh * 0.022), hair.tolist(), angle=tilt)
-    # Nose: a bright bridge between the eyes and darker nostrils.
-    nose_top, nose_tip = eye_y - fh * 0.02, cy + fh * 0.12
+        brow = head.point(side * eye_dx, eye_dy - fh * 0.085 - brow_lift)
+        _ellipse(image, brow, (eye_w * 1.3 * sx, fh * 0.022 * sy), hair.tolist(), angle=tilt)
+    # Nose: a bright bridge from between the eyes to the tip, which stands out of the face, and darker nostrils.
+    nose_top = head.point(0.0, eye_dy - fh * 0.02)
+    nose_tip = head.point(0.0, fh * 0.12, z=head.depth(0.0, fh * 0.12) + fw * 0.12)
     cv2.line(
         image,
-        (int(cx), int(nose_top)),
-        (int(cx), int(nose_tip)),
+        (int(nose_top[0]), int(nose_top[1])),
+        (int(nose_tip[0]), int(nose_tip[1])),
         np.minimum(skin * 1.2, 255).tolist(),
         max(2, int(fw * 0.06)),
         cv2.LINE_AA,
     )
     for side in (-1, 1):
-        _ellipse(image, (cx + side * fw * 0.06, nose_tip + fh * 0.015), (fw * 0.035, fh * 0.018), (skin * 0.5).tolist())
+        nostril = head.point(side * fw * 0.06, fh * 0.135, z=head.depth(0.0, fh * 0.12) + fw * 0.04)
+        sx, sy = head.squeeze(side * fw * 0.06, fh * 0.135)
+        if sx >= 0.1:
+            _ellipse(image, nostril, (fw * 0.035 * sx, fh * 0.018 * sy), (skin * 0.5).tolist())
     # Mouth.
-    my, mw = cy + fh * 0.27, fw * 0.2
+    mx, my = head.point(0.0, fh * 0.27)
+    sx, sy = head.squeeze(0.0, fh * 0.27)
+    mw = fw * 0.2 * sx
     lips = (skin * np.array([0.55, 0.5, 0.85])).tolist()
     if expression == "happy":
-        _ellipse(image, (cx, my - fh * 0.03), (mw * 1.1, fh * 0.08), lips, start=0, end=180)
-        _ellipse(image, (cx, my - fh * 0.025), (mw * 0.9, fh * 0.05), (230, 230, 230), start=0, end=180)
+        _ellipse(image, (mx, my - fh * 0.03 * sy), (mw * 1.1, fh * 0.08 * sy), lips, start=0, end=180)
+        _ellipse(image, (mx, my - fh * 0.025 * sy), (mw * 0.9, fh * 0.05 * sy), (230, 230, 230), start=0, end=180)
     elif expression == "surprise":
-        _ellipse(image, (cx, my), (mw * 0.45, fh * 0.07), (40, 30, 60))
+        _ellipse(image, (mx, my), (mw * 0.45, fh * 0.07 * sy), (40, 30, 60))
     elif expression == "sad":
         _ellipse(
             image,
-            (cx, my + fh * 0.04),
-            (mw * 0.9, fh * 0.05),
+            (mx, my + fh * 0.04 * sy),
+            (mw * 0.9, fh * 0.05 * sy),
             lips,
             start=180,
             end=360,
             thickness=max(2, int(fh * 0.025)),
         )
     else:
-        _ellipse(image, (cx, my), (mw, fh * 0.022 if expression == "angry" else fh * 0.03), lips)
+        _ellipse(image, (mx, my), (mw, (fh * 0.022 if expression == "angry" else fh * 0.03) * sy), lips)
+    if cover > 0:
+        # A hand over the lower face: a skin-toned palm with the shadow of its edge.
+        top = cy + fh * (0.5 - cover)
+        palm = (cx, top + fh * cover * 0.75)
+        _ellipse(image, palm, (fw * 0.62, fh * cover * 0.78), (skin * 0.75).tolist())
+        _ellipse(image, palm, (fw * 0.58, fh * cover * 0.72), (skin * 0.92).tolist())
 
 
 Box = tuple[int, int, int, int]
@@ -133,6 +196,9 @@ class FrameOptions(TypedDict, total=False):
     offset: tuple[float, float]
     noise: float
     with_face: bool
+    yaw_deg: float
+    pitch_deg: float
+    cover: float
 
 
 def synthetic_face_sample(
@@ -147,13 +213,18 @@ def synthetic_face_sample(
     offset: tuple[float, float] = (0.0, 0.0),
     noise: float = 4.0,
     with_face: bool = True,
+    yaw_deg: float = 0.0,
+    pitch_deg: float = 0.0,
+    cover: float = 0.0,
 ) -> tuple[np.ndarray, Box | None]:
     """A BGR uint8 frame of shape (height, width, 3) and the drawn face's box (x, y, w, h), or None.
 
     The box bounds the face oval (hairline to chin, cheek to cheek) before any rotation. `face_scale` is
     the face's height as a fraction of the frame height; `brightness` multiplies all light (0.2 is a dim
     room); `offset` moves the face centre by fractions of the frame size; `rotation_deg` tilts the head in
-    the image plane. The seed varies skin, hair, clothes, background and a small position jitter.
+    the image plane; `yaw_deg` turns it towards the picture's right (negative: left) and `pitch_deg` tips it
+    down; `cover` hides that share of the face's height, from the chin up, behind a hand. The seed varies
+    skin, hair, clothes, background and a small position jitter.
     """
     rng = np.random.default_rng(seed)
     image: np.ndarray = _background(rng, width, height)
@@ -163,7 +234,7 @@ def synthetic_face_sample(
         cx = width * (0.5 + offset[0]) + rng.uniform(-0.03, 0.03) * width
         cy = height * (0.5 + offset[1]) + rng.uniform(-0.03, 0.03) * height
         layer = image.copy()
-        _draw_face(layer, rng, cx, cy, face_h, expression)
+        _draw_face(layer, rng, cx, cy, face_h, expression, yaw_deg=yaw_deg, pitch_deg=pitch_deg, cover=cover)
         if rotation_deg:
             rotation = cv2.getRotationMatrix2D((cx, cy), rotation_deg, 1.0)
             head = np.zeros((height, width), np.float32)

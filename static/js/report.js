@@ -8,6 +8,7 @@ const FLAG_MARKERS = {
   confused: { label: "Confused flag", color: "#B42318", symbol: "diamond" },
   bored: { label: "Bored flag", color: "#8A5A00", symbol: "square" },
   absent: { label: "Absent flag", color: "#475467", symbol: "x" },
+  looking_away: { label: "Looking-away flag", color: "#0E7490", symbol: "triangle-up" },
 };
 const AXIS_FONT = { size: 11, color: "#5b6475" };
 const GRID = "#e7eaf0";

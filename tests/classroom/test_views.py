@@ -87,3 +87,12 @@ def test_the_student_page_without_joining_sends_you_to_join(client, live_session
 def test_the_join_page_says_what_is_collected(client, live_session):
     page = client.get(reverse("classroom:join_code", args=[live_session.code])).content.decode()
     assert "never saved" in page
+
+
+@pytest.mark.parametrize(("detector", "told"), [("blazeface", True), ("haar", False)])
+def test_students_are_told_about_the_head_pose_exactly_when_it_is_estimated(
+    client, live_session, settings, detector: str, told: bool
+):
+    settings.FACE_DETECTOR = detector
+    page = client.get(reverse("classroom:join_code", args=[live_session.code])).content.decode()
+    assert ("estimates which way your head is turned" in page) is told

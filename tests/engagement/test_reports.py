@@ -102,7 +102,7 @@ def test_report_numbers_come_from_the_live_core_functions(scripted):
         end=T0 + SESSION_S,
     )
     assert student(report, "Ben")["engagement"] == summary["engagement"]
-    assert report["summary"]["flags"] == {"absent": 1, "confused": 1, "bored": 0}
+    assert report["summary"]["flags"] == {"absent": 1, "confused": 1, "bored": 0, "looking_away": 0}
     assert report["session"]["duration_s"] == SESSION_S
 
 

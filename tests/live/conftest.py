@@ -40,11 +40,9 @@ def fake_analysis(jpeg: bytes, emotion_enabled: bool) -> FrameAnalysis | Inferen
 class FakeAnalyzer:
     def __init__(self) -> None:
         self.calls: list[tuple[int, bool]] = []
-        self.participant_ids: list[int] = []
 
-    def __call__(self, jpegs: list[bytes], emotion_enabled: bool, participant_ids: list[int]) -> list:
+    def __call__(self, jpegs: list[bytes], emotion_enabled: bool) -> list:
         self.calls.append((len(jpegs), emotion_enabled))
-        self.participant_ids += participant_ids
         return [fake_analysis(jpeg, emotion_enabled) for jpeg in jpegs]
 
 

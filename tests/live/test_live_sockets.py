@@ -104,7 +104,6 @@ async def test_a_bad_frame_gets_an_error_and_the_socket_stays_up(layer, analyzer
     quality = await receive_until(browser, "quality")
     assert quality["state"] == "ok"
     assert analyzer.calls == [(1, True)]
-    assert analyzer.participant_ids == [student.pk]  # the analyzer follows each student's face by this id
     await browser.disconnect()
 
 

@@ -1,5 +1,8 @@
-"""The live loop with the production analyzer (real OpenCV detection and a real LiteRT model), no fakes."""
+"""The live loop with the production analyzer (real face detection and a real LiteRT model), no fakes."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,8 +99,31 @@ def test_the_worker_classifies_the_mirror_image_too_only_when_configured(
     settings.EMOTION_TTA = tta
     engine_shutdown()
     try:
-        [analysis] = engine().analyze([synthetic_face_jpeg(seed=8)], True, [1])
+        [analysis] = engine().analyze([synthetic_face_jpeg(seed=8)], True)
     finally:
         engine_shutdown()
     assert analysis.faces[0].probabilities is not None  # type: ignore[union-attr]
     assert runs == batch
+
+
+@pytest.mark.parametrize(("setting", "head_pose"), [("blazeface", True), ("haar", False)])
+def test_the_worker_finds_faces_with_the_configured_detector(settings, setting: str, head_pose: bool):
+    settings.FACE_DETECTOR = setting
+    engine_shutdown()
+    try:
+        [analysis] = engine().analyze([synthetic_face_jpeg(seed=9)], False)
+        detector = engine()._analyzer(False).detector
+    finally:
+        engine_shutdown()
+    assert type(detector).__name__ == {"blazeface": "BlazeFaceDetector", "haar": "HaarDetector"}[setting]
+    [face] = analysis.faces  # type: ignore[union-attr]
+    assert (face.pose is not None) is head_pose  # Haar gives no keypoints, so no pose and no "looking away"
+
+
+def test_an_unknown_face_detector_setting_stops_the_start():
+    env = {**os.environ, "FACE_DETECTOR": "yolo", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode != 0
+    assert "FACE_DETECTOR must be one of: blazeface, haar" in result.stderr

@@ -72,11 +72,11 @@ def test_synthetic_looks_drift_and_loop_without_a_jump() -> None:
     import cv2
     import numpy as np
 
-    from inference.serving.detect import FaceDetector, box_overlap
+    from inference.serving.detect import box_overlap, detector_load
 
     frames = FramePool.synthetic(looks=1, seed=3).looks[0]
     assert len(frames) == 18 and frames[1] == frames[-1]  # 10 frames forwards, then back to the first
-    detector = FaceDetector()
+    detector = detector_load("blazeface")
     boxes = [detector.detect(cv2.imdecode(np.frombuffer(f, np.uint8), cv2.IMREAD_GRAYSCALE))[0].box for f in frames]
     assert len(set(boxes)) > 5  # the face moves
     for before, after in zip(boxes, boxes[1:] + boxes[:1], strict=True):

@@ -276,10 +276,10 @@ async def test_a_database_that_stays_down_loses_the_batch_counted(monkeypatch, a
 async def test_a_batch_that_crashes_the_analyzer_does_not_stop_the_next(
     monkeypatch, analyzer, teacher, course, student
 ):
-    def crashing(jpegs, emotion_enabled, participant_ids):
+    def crashing(jpegs, emotion_enabled):
         if fake_jpeg("boom") in jpegs:
             raise RuntimeError("the model crashed")
-        return analyzer(jpegs, emotion_enabled, participant_ids)
+        return analyzer(jpegs, emotion_enabled)
 
     monkeypatch.setattr(engine(), "analyze", crashing)
     other_session = await sync_to_async(session_start)(course=course, title="Other", frame_interval_s=1.0)

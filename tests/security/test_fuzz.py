@@ -120,8 +120,8 @@ def real_jpeg() -> bytes:
     return buffer.tobytes()
 
 
-def presence_only(jpegs: list[bytes], emotion_enabled: bool, participant_ids: list[int]) -> list:
-    return FaceAnalyzer(model=None).analyze_many(jpegs, participant_ids)
+def presence_only(jpegs: list[bytes], emotion_enabled: bool) -> list:
+    return FaceAnalyzer(model=None).analyze_many(jpegs)
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ class MarkedFrames:
         self.sent.append(frame)
         return frame
 
-    def analyze(self, jpegs: list[bytes], emotion_enabled: bool, participant_ids: list[int]) -> list:
+    def analyze(self, jpegs: list[bytes], emotion_enabled: bool) -> list:
         return [fake_analysis(b"\xff\xd8\xffhappy", emotion_enabled) for _ in jpegs]
 
     def traces(self) -> list[bytes]:
