@@ -113,7 +113,10 @@ class GuardianConsent(models.Model):
 
     class Verification(models.TextChoices):
         # The three ways rule 10(1) names of checking that the person consenting is an identifiable adult.
-        SCHOOL_RECORDS = "school_records", _("Identity and age details the school already holds (e.g. admission records)")
+        SCHOOL_RECORDS = (
+            "school_records",
+            _("Identity and age details the school already holds (e.g. admission records)"),
+        )
         PROVIDED = "provided", _("Identity and age details the guardian gave the school")
         VIRTUAL_TOKEN = "virtual_token", _("A virtual token from an authorised entity (e.g. DigiLocker)")
 

@@ -41,7 +41,9 @@ def _snapshot_interval(session: ClassSession | None) -> str:
     if seconds == 1:
         return gettext("every second")
     # Not ngettext: the interval may be a fraction (1.5 s), and every language here says it the same way.
-    return gettext("every %(seconds)s seconds") % {"seconds": number_format(seconds, decimal_pos=0 if seconds.is_integer() else None)}
+    return gettext("every %(seconds)s seconds") % {
+        "seconds": number_format(seconds, decimal_pos=0 if seconds.is_integer() else None)
+    }
 
 
 def _collected(session: ClassSession | None, *, emotion_on: bool) -> list[str]:
@@ -151,10 +153,7 @@ def privacy_notice(session: ClassSession | None) -> list[NoticeSection]:
     """What a student is told, in plain words and in the active language, before they consent: who answers for
     their data, what is collected (with the camera on and off), what for and for how long, and what they can do.
     Without a session (the code not typed yet), what holds for every class on this server."""
-    if session is None:
-        emotion_on = settings.EMOTION_INFERENCE != EmotionMode.OFF
-    else:
-        emotion_on = session.emotion_enabled
+    emotion_on = session.emotion_enabled if session else settings.EMOTION_INFERENCE != EmotionMode.OFF
     sections = []
     if session is not None and session.course.students_are_minors:
         sections.append(NoticeSection(gettext("Students under 18"), _minors()))

@@ -155,8 +155,7 @@ def _guardian_code_error(*, typed: bool) -> str:
     if typed:
         return gettext("That guardian consent code is not valid for this class. Check it with your teacher.")
     return gettext(
-        "This class is for students under 18: type the guardian consent code your school gave your parent or "
-        "guardian."
+        "This class is for students under 18: type the guardian consent code your school gave your parent or guardian."
     )
 
 
