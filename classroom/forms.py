@@ -3,7 +3,7 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 
 from classroom.models import (
@@ -93,10 +93,13 @@ class GuardianConsentForm(forms.ModelForm):
     class Meta:
         model = GuardianConsent
         fields = ["student_name", "guardian_name", "verification", "notice_language"]
-        widgets = {"verification": forms.RadioSelect, "notice_language": forms.Select(choices=settings.LANGUAGES)}
+        widgets = {"verification": forms.RadioSelect, "notice_language": forms.Select}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["verification"].choices = GuardianConsent.Verification.choices  # no blank "---------"
+        languages = [(code, get_language_info(code)["name_local"]) for code, _ in settings.LANGUAGES]
+        self.fields["notice_language"].widget.choices = languages
         self.fields["notice_language"].initial = get_language()
 
     def clean_notice_language(self) -> str:
@@ -147,6 +150,11 @@ class JoinForm(forms.Form):
         super().__init__(*args, **kwargs)
         error = join_code_format_error()
         self.fields["code"].error_messages.update({"max_length": error, "null_characters_not_allowed": error})
+
+    def guardian_code_require(self, message: str) -> None:
+        """The class is one of minors: its guardian consent code is required (`message` when it is missing)."""
+        self.fields["guardian_code"].required = True
+        self.fields["guardian_code"].error_messages["required"] = message
 
     def clean_code(self) -> str:
         code = join_code_parse(self.cleaned_data["code"])

@@ -196,6 +196,8 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
     session = selectors.live_session_by_code(join_code)
     if session is None:
         rate_limit_hit(key=guesses_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE)
+    elif session.course.students_are_minors:
+        form.guardian_code_require(_guardian_code_error(typed=False))
     if request.method != "POST":
         return _join_page(request, form, session)
     if not form.is_valid():
@@ -204,13 +206,11 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
         form.add_error("code", gettext("No live class with that code. Check the code with your teacher."))
         return _join_page(request, form, None, status=400)
     guardian_consent = None
-    if session.course.students_are_minors:
-        guardian_code = form.cleaned_data["guardian_code"]
-        guardian_consent = guardian_code and selectors.guardian_consent_for_code(session.course, guardian_code)
-        if not guardian_consent:
-            if guardian_code:  # a wrong code is a guess like a wrong join code
-                rate_limit_hit(key=guesses_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE)
-            form.add_error("guardian_code", _guardian_code_error(typed=bool(guardian_code)))
+    if session.course.students_are_minors:  # the code was required: the form has one
+        guardian_consent = selectors.guardian_consent_for_code(session.course, form.cleaned_data["guardian_code"])
+        if guardian_consent is None:
+            rate_limit_hit(key=guesses_key, limit=settings.JOIN_ATTEMPTS_PER_MINUTE)  # a guess, like a wrong code
+            form.add_error("guardian_code", _guardian_code_error(typed=True))
             return _join_page(request, form, session, status=400)
     if rate_limit_reached(key=joins_key, limit=settings.JOINS_PER_ADDRESS_PER_MINUTE):
         metrics.refused("joins_per_address")
@@ -223,7 +223,7 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
             session=session,
             display_name=form.cleaned_data["display_name"],
             notice_language=get_language(),
-            guardian_consent=guardian_consent or None,
+            guardian_consent=guardian_consent,
         )
     except services.SessionFull:
         metrics.refused("participants_per_session")

@@ -200,10 +200,10 @@ READING_RETENTION_DAYS = envint("READING_RETENTION_DAYS", "180")
 SESSION_IDLE_END_HOURS = envfloat("SESSION_IDLE_END_HOURS", "3")
 
 # --- Languages (docs/i18n.md). Pages, forms and the JavaScript speak the reader's choice (the language switcher
-# keeps it in a cookie) or else the first of their browser's languages listed here; English otherwise. Each name
-# is written in its own language, as a reader looks for it. The catalogues are committed, compiled (locale/).
+# keeps it in a cookie) or else the first of their browser's languages listed here; English otherwise. The
+# switcher names each in its own language (Django's name_local: "हिंदी"). The catalogues are committed, compiled.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("hi", "हिन्दी")]
+LANGUAGES = [("en", "English"), ("hi", "Hindi")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["config.formats"]  # our date and time formats per language, before Django's own
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # remembered for a year, on this browser only

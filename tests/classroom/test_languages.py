@@ -40,7 +40,7 @@ def test_every_page_offers_each_language_in_its_own_words_without_script(client)
     page = client.get(reverse("login")).content.decode()
     switcher = re.search(r'<form class="language-switcher".*?</form>', page, re.S)[0]
     assert f'action="{reverse("set_language")}"' in switcher and 'method="post"' in switcher
-    assert 'lang="hi"' in switcher and ">हिन्दी<" in switcher and ">English<" in switcher
+    assert 'lang="hi"' in switcher and ">हिंदी<" in switcher and ">English<" in switcher
     assert 'aria-current="true"' in switcher.split('value="en"')[1].split(">")[0]  # English is the page's now
     assert "<script" not in switcher and " on" not in re.sub(r'"[^"]*"', "", switcher)
 

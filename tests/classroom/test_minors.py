@@ -101,6 +101,8 @@ def test_the_minors_setting_waits_for_the_live_session_to_end(client, teacher, c
 
 
 def test_a_student_of_minors_cannot_join_without_a_guardians_consent(client, minors_session):
+    page = client.get(reverse("classroom:join_code", args=[minors_session.code]))
+    assert page.context["form"].fields["guardian_code"].required  # asked for, and not shown as optional
     refused = join(client, minors_session)
     assert refused.status_code == 400
     assert "type the guardian consent code your school gave your parent or guardian" in text_of(refused)
