@@ -36,9 +36,7 @@ def course_create(page: Any, name: str, *, minors: bool = False) -> None:
     expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
 
 
-def session_start(
-    page: Any, *, title: str, frame_interval_s: float = 1.0, emotion: bool | None = True
-) -> LiveSession:
+def session_start(page: Any, *, title: str, frame_interval_s: float = 1.0, emotion: bool | None = True) -> LiveSession:
     """From a class page: start a live session, ending on its dashboard with the join code shown."""
     page.get_by_label("Session title").fill(title)
     page.get_by_label("Seconds between snapshots").fill(str(frame_interval_s))
