@@ -15,7 +15,7 @@ PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe 
 	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 
 .PHONY: install install-dev run test test-fast lint typecheck audit check-deploy static lock browser-deps \
-	demo bench bench-load clean
+	demo bench bench-load messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,18 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) tools/i18n_lint.py
+
+# The translation catalogues (docs/i18n.md): gathers every marked string into locale/<lang>/LC_MESSAGES/*.po,
+# then compiles the .mo files, which are committed (so `make run` and `make test` need no gettext tools).
+# Needs GNU gettext (Debian: apt-get install gettext). Translate what is new in the .po files, then run it again.
+MESSAGE_LANGUAGES := -l hi
+MESSAGES_ARGS := $(MESSAGE_LANGUAGES) --no-obsolete --add-location=file --ignore='staticfiles/*' \
+	--ignore='tests/*' --ignore='artifacts/*' --ignore='runs/*' --ignore='deploy/*' --ignore='docs/*'
+messages: install-dev
+	$(PY) manage.py makemessages $(MESSAGES_ARGS)
+	$(PY) manage.py makemessages -d djangojs $(MESSAGES_ARGS)
+	$(PY) manage.py compilemessages --ignore='.venv/*'
 
 typecheck: install-dev
 	$(VENV)/bin/mypy

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from classroom.models import ClassSession, Course, Participant
+from classroom.models import ClassSession, Course, GuardianConsent, Participant
 from classroom.vocabulary import EmotionMode
 
 
@@ -35,6 +35,24 @@ def course_for_teacher(user: AbstractBaseUser, course_id: int) -> Course:
 
 def sessions_of_course(course: Course) -> QuerySet[ClassSession]:
     return course.sessions.annotate(participant_count=Count("participants"))
+
+
+def guardian_consents_of_course(course: Course) -> QuerySet[GuardianConsent]:
+    """The class's guardian consents, current and withdrawn, each with how many participants joined with it."""
+    return course.guardian_consents.select_related("recorded_by").annotate(participant_count=Count("participants"))
+
+
+def guardian_consent_for_code(course: Course, code: str) -> GuardianConsent | None:
+    """The class's guardian consent with this code, unless withdrawn; `code` must be one `code_parse` returned."""
+    return course.guardian_consents.filter(code=code, withdrawn_at__isnull=True).first()
+
+
+def guardian_consent_of_course(course: Course, consent_id: int) -> GuardianConsent:
+    """One guardian consent of the teacher's class (the class was looked up for the teacher); Http404 otherwise."""
+    consent = course.guardian_consents.filter(pk=consent_id).first()
+    if consent is None:
+        raise Http404("No such consent")
+    return consent
 
 
 def teacher_may_watch(user: AbstractBaseUser | AnonymousUser, session: ClassSession) -> bool:
@@ -72,55 +90,6 @@ def session_by_id(session_id: int) -> ClassSession | None:
 
 def emotion_choice_allowed() -> bool:
     return settings.EMOTION_INFERENCE == EmotionMode.PER_SESSION
-
-
-def _seconds(value: float) -> str:
-    return "second" if value == 1 else f"{value:g} seconds"
-
-
-def privacy_items(session: ClassSession | None) -> list[str]:
-    """What a student is told, in plain words, before they consent: what the teacher sees, what is sent with
-    the camera on and off, what is kept and for how long."""
-    interval = "1-2 seconds" if session is None else _seconds(session.frame_interval_s)
-    emotion_on = session.emotion_enabled if session else settings.EMOTION_INFERENCE != EmotionMode.OFF
-    days = settings.READING_RETENTION_DAYS
-    items = [
-        "Your teacher sees your name, the buttons you tap (such as “I'm confused”), any note you add and your "
-        "answers to their questions.",
-        f"The camera is your choice. With it on, your browser sends a small, low-resolution snapshot every {interval}.",
-    ]
-    if emotion_on:
-        items.append(
-            "The server looks for your face and estimates your facial expression. Your teacher sees a label such as "
-            "Happy, Neutral or Sad next to your name, and how sure the estimate is."
-        )
-    else:
-        items.append(
-            "Emotion estimation is switched off: the server only checks whether a face is in view and whether the "
-            "picture is too dark or blurry. No emotion is estimated."
-        )
-    if settings.FACE_DETECTOR == "blazeface":
-        items.append(
-            "It also estimates which way your head is turned, so your teacher can see when you have looked far to "
-            "the side for a while. Looking down at your notes never counts. The angle itself is not saved."
-        )
-    items.append("Snapshots are processed in memory and are never saved.")
-    if session and session.show_snapshots:
-        items.append("Your teacher sees your latest snapshot on their screen while the class is live.")
-    flags = "Confused, Bored or Absent" if emotion_on else "Bored or Absent"
-    items += [
-        "With the camera on, paused or off, the page also tells the server whether this tab is visible and "
-        "focused, and how long since you last used the page.",
-        f"From all this your teacher sees an engagement score from 0 to 100 next to your name, and labels such as "
-        f"{flags} (for example when this tab is hidden for a while), each with its reason in words.",
-        f"Your teacher gets a report of this class that names you, and can download it as spreadsheets (CSV). "
-        f"The detailed readings are kept for {days} days; your summary, labels and notes stay in the report until "
-        f"your teacher deletes it.",
-        "Nothing here is a grade: Classroom Pulse gives no marks.",
-        "You can pause your camera at any time. You can leave, and delete everything recorded about you in this "
-        "class, your name included, during the class or after it ends.",
-    ]
-    return items
 
 
 def student_socket_info(participant_id: int, session_id: int) -> dict | None:

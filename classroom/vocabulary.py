@@ -5,8 +5,21 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for translation without translating it (`makemessages` finds every call by this name).
+
+    This module and the engagement core stay free of Django, so their labels are English here; the pages
+    translate them into the reader's language where they hand them over (engagement/vocabulary.py)."""
+    return message
+
+
 # How readily the rules flag a student (engagement.core.rules has one preset per sensitivity).
-SENSITIVITY_LABELS: dict[str, str] = {"low": "Low (fewer flags)", "normal": "Normal", "high": "High (more flags)"}
+SENSITIVITY_LABELS: dict[str, str] = {
+    "low": gettext_noop("Low (fewer flags)"),
+    "normal": gettext_noop("Normal"),
+    "high": gettext_noop("High (more flags)"),
+}
 SENSITIVITIES: tuple[str, ...] = tuple(SENSITIVITY_LABELS)
 DEFAULT_SENSITIVITY = "normal"
 

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the reader's language: their choice (cookie), else the browser's
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -194,13 +196,25 @@ TIMELINE_BUCKET_S = envint("TIMELINE_BUCKET_S", "5")
 SESSION_REFRESH_S = envint("SESSION_REFRESH_S", "1")
 
 # --- Privacy.
+# Whom students (and parents) ask to see, correct or delete their data, or complain first (docs/privacy.md): the
+# school's data protection officer or grievance contact, e.g. "Ms Rao, privacy@school.example, 020 1234 5678".
+# Shown in every privacy notice as written here; unset, the notice says "your teacher or your school's office".
+PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "").strip()
 READING_RETENTION_DAYS = envint("READING_RETENTION_DAYS", "180")
 # A session still "live" with no student reading, join or voice for this many hours is ended by
 # `manage.py purge_readings` (0: never), so a class nobody ended is purged in its turn.
 SESSION_IDLE_END_HOURS = envfloat("SESSION_IDLE_END_HOURS", "3")
 
-# --- Web basics.
-LANGUAGE_CODE = "en-us"
+# --- Languages (docs/i18n.md). Pages, forms and the JavaScript speak the reader's choice (the language switcher
+# keeps it in a cookie) or else the first of their browser's languages listed here; English otherwise. The
+# switcher names each in its own language (Django's name_local: "हिंदी"). The catalogues are committed, compiled.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("hi", "Hindi")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]  # our date and time formats per language, before Django's own
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # remembered for a year, on this browser only
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True  # read by the server only: the pages get the language from <html lang>
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -234,6 +248,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
     CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
+    LANGUAGE_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # Production sits behind a TLS proxy that says `X-Forwarded-Proto: https`; a plain-HTTP request that still

@@ -92,7 +92,7 @@ class PollAdmin(admin.ModelAdmin):
 
 class ParticipantInline(admin.TabularInline):
     model = Participant
-    fields = ["display_name", "joined_at", "consented_at", "left_at"]
+    fields = ["display_name", "joined_at", "consented_at", "notice_version", "notice_language", "left_at"]
     readonly_fields = fields
     extra = 0
 
@@ -133,7 +133,7 @@ class ParticipantAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "session__code", "session__title", "session__course__name"]
     list_select_related = ["session__course"]
     date_hierarchy = "joined_at"
-    readonly_fields = ["joined_at", "consented_at"]
+    readonly_fields = ["joined_at", "consented_at", "notice_version", "notice_language", "guardian_consent"]
 
     def delete_model(self, request: HttpRequest, obj: Participant) -> None:
         participant_erase(participant=obj)  # also drops the summary kept after a retention purge

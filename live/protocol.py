@@ -33,10 +33,41 @@ def parse_command(text: str, known_types: dict[str, str] | set[str]) -> dict[str
 
 
 def clean_text(text: str, limit: int) -> str:
-    """One line of at most `limit` characters, without control characters or lone surrogates: NUL is refused
-    by PostgreSQL and a lone surrogate by every encoder, so either would otherwise fail deep in a write."""
+    """One line of at most `limit` characters (code points), without control characters or lone surrogates: NUL
+    is refused by PostgreSQL and a lone surrogate by every encoder, so either would otherwise fail deep in a write.
+    A text cut short ends on a whole character as a reader sees one (text_clip)."""
     kept = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cs") else " " for ch in text)
-    return " ".join(kept.split())[:limit]
+    return text_clip(" ".join(kept.split()), limit)
+
+
+_ZWJ = "\u200d"
+_VIRAMA = 9  # the canonical combining class of a virama (Devanagari's halant): it joins two consonants into one
+
+
+def _continues(ch: str) -> bool:
+    """ch belongs to the character before it: a combining mark (a vowel sign, a nukta, an accent), a joiner, a
+    variation selector, an emoji skin tone or a tag (of a subdivision flag)."""
+    return (
+        unicodedata.category(ch) in ("Mn", "Mc", "Me")
+        or ch == _ZWJ
+        or "\ufe00" <= ch <= "\ufe0f"
+        or "\U0001f3fb" <= ch <= "\U0001f3ff"
+        or "\U000e0020" <= ch <= "\U000e007f"
+    )
+
+
+def text_clip(text: str, limit: int) -> str:
+    """text[:limit], shortened further so as not to end inside one user-perceived character: an emoji with its
+    skin tone or joined to another, a letter and its marks, a Devanagari conjunct (as the student's page cuts,
+    with Intl.Segmenter). Regional-indicator flags may still be split: names rarely carry them."""
+    if len(text) <= limit:
+        return text
+    cut = limit
+    while cut > 0 and (
+        _continues(text[cut]) or text[cut - 1] == _ZWJ or unicodedata.combining(text[cut - 1]) == _VIRAMA
+    ):
+        cut -= 1
+    return text[:cut]
 
 
 def _optional_bool(message: dict[str, Any], key: str) -> bool | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from classroom.vocabulary import gettext_noop
 from engagement.core.rules import Rules
 from engagement.core.types import EMOTIONS, Reading
 
@@ -26,13 +27,14 @@ _NEUTRAL = EMOTIONS.index("neutral")
 _SAD = EMOTIONS.index("sad")
 
 # What the student's page says about their picture, by quality state (sent with each `quality` message).
+# English here; the student's page shows them in its own language (engagement/vocabulary.py).
 QUALITY_HINTS: dict[str, str] = {
-    "ok": "We can see you clearly.",
-    "no_face": "We can't find your face: sit facing the camera.",
-    "too_dark": "More light would help: face a lamp or a window.",
-    "too_blurry": "The picture is blurry: hold still or wipe the lens.",
-    "face_too_small": "Move a little closer to the camera.",
-    "camera_off": "Your camera is paused: the teacher only sees whether the class tab is open.",
+    "ok": gettext_noop("We can see you clearly."),
+    "no_face": gettext_noop("We can't find your face: sit facing the camera."),
+    "too_dark": gettext_noop("More light would help: face a lamp or a window."),
+    "too_blurry": gettext_noop("The picture is blurry: hold still or wipe the lens."),
+    "face_too_small": gettext_noop("Move a little closer to the camera."),
+    "camera_off": gettext_noop("Your camera is paused: the teacher only sees whether the class tab is open."),
 }
 
 

@@ -4,28 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from classroom.vocabulary import gettext_noop
 from inference import EMOTIONS as MODEL_EMOTIONS
 
 # The model's label order (FER-2013's); probabilities in a Reading follow it.
 EMOTIONS: tuple[str, ...] = MODEL_EMOTIONS
 CAMERA_STATES: tuple[str, ...] = ("on", "paused", "off")
+# Labels are English; the pages translate them where they hand them over (engagement/vocabulary.py).
 FLAG_LABELS: dict[str, str] = {
-    "absent": "Absent",
-    "confused": "Confused",
-    "bored": "Bored",
-    "looking_away": "Looking away",
+    "absent": gettext_noop("Absent"),
+    "confused": gettext_noop("Confused"),
+    "bored": gettext_noop("Bored"),
+    "looking_away": gettext_noop("Looking away"),
 }
 FLAG_KINDS: tuple[str, ...] = tuple(FLAG_LABELS)
 # What the student's voice buttons say.
 REPORT_LABELS: dict[str, str] = {
-    "confused": "I'm confused",
-    "too_fast": "Too fast",
-    "too_slow": "Too slow",
-    "all_good": "All good",
-    "raise_hand": "Raise hand",
+    "confused": gettext_noop("I'm confused"),
+    "too_fast": gettext_noop("Too fast"),
+    "too_slow": gettext_noop("Too slow"),
+    "all_good": gettext_noop("All good"),
+    "raise_hand": gettext_noop("Raise hand"),
 }
 REPORT_KINDS: tuple[str, ...] = tuple(REPORT_LABELS)
-POLL_ANSWER_LABELS: dict[str, str] = {"yes": "Yes", "not_yet": "Not yet"}
+POLL_ANSWER_LABELS: dict[str, str] = {"yes": gettext_noop("Yes"), "not_yet": gettext_noop("Not yet")}
 POLL_ANSWERS: tuple[str, ...] = tuple(POLL_ANSWER_LABELS)
 # Qualities where the camera is on but the picture cannot be trusted: "can't see you", never "disengaged".
 CANT_SEE: frozenset[str] = frozenset({"too_dark", "too_blurry", "face_too_small"})

@@ -1,4 +1,5 @@
 // Behaviour every page gets: accessible form errors and copy buttons.
+import { gettext } from "./i18n.js";
 import { copyText } from "./util.js";
 
 // Link each field's error list to its input, so screen readers read the error with the field.
@@ -15,7 +16,7 @@ for (const errors of document.querySelectorAll(".field__errors[id]")) {
 const summary = document.querySelector("[data-error-summary]");
 if (summary) summary.focus();
 
-// <button data-copy="text" data-copied-label="Copied"> copies its text and says so.
+// <button data-copy="text" data-copied-label="…"> copies its text and says so.
 for (const button of document.querySelectorAll("button[data-copy]")) {
   const original = button.textContent;
   let timer = null;
@@ -23,11 +24,11 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
     const status = document.getElementById(button.dataset.copyStatus || "");
     try {
       await copyText(button.dataset.copy);
-      button.textContent = button.dataset.copiedLabel || "Copied";
-      if (status) status.textContent = "Copied to the clipboard.";
+      button.textContent = button.dataset.copiedLabel || gettext("Copied");
+      if (status) status.textContent = gettext("Copied to the clipboard.");
     } catch {
-      button.textContent = "Copy failed";
-      if (status) status.textContent = "Could not copy; select the text and copy it by hand.";
+      button.textContent = gettext("Copy failed");
+      if (status) status.textContent = gettext("Could not copy; select the text and copy it by hand.");
     }
     clearTimeout(timer);
     timer = setTimeout(() => {

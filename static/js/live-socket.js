@@ -12,13 +12,17 @@
 //   {state: "closed", code, reason}      final: a close code listed in FINAL_CODES
 //   {state: "stopped"}                  final: stop() was called
 
+import { gettext } from "./i18n.js";
+
 export const FINAL_CODES = new Set([4001, 4003, 4004]);
 
+// What a person reads for each close code, in their language (the server's close reason, if any, is English and
+// for developers: the pages show these instead).
 export const CLOSE_REASONS = {
-  4001: "Your sign-in or join link is no longer valid.",
-  4003: "You are not allowed to open this session.",
-  4004: "The session is not live.",
-  4029: "This page is open in too many tabs.",
+  4001: gettext("Your sign-in or join link is no longer valid."),
+  4003: gettext("You are not allowed to open this session."),
+  4004: gettext("The session is not live."),
+  4029: gettext("This page is open in too many tabs."),
 };
 
 export function wsUrl(path) {
@@ -148,7 +152,7 @@ export class LiveSocket {
     if (this.finalCodes.has(event.code)) {
       this.stopped = true;
       window.removeEventListener("online", this._onOnline);
-      this._setStatus({ state: "closed", code: event.code, reason: event.reason || CLOSE_REASONS[event.code] || "" });
+      this._setStatus({ state: "closed", code: event.code, reason: CLOSE_REASONS[event.code] || event.reason || "" });
       return;
     }
     this._scheduleReconnect(event.code);

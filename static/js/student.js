@@ -1,6 +1,8 @@
 // The student's live page: camera snapshots, attention signals, student voice and pulse checks.
 // Speaks the student side of protocol v1 (docs/protocol.md).
-import { FINAL_CODES, LiveSocket } from "./live-socket.js";
+// Every sentence is in the reader's language (i18n.js); the server's own messages are English, for developers.
+import { clipText, format, formatNumber, gettext, pgettext } from "./i18n.js";
+import { CLOSE_REASONS, FINAL_CODES, LiveSocket } from "./live-socket.js";
 import { POLL_OPTION_LABELS, VOICE_LABELS } from "./labels.js";
 import { announcer, setText } from "./util.js";
 import { QUALITY_HINTS } from "./vocabulary.js";
@@ -14,14 +16,21 @@ const JPEG_QUALITY = 0.7;
 const MAX_FRAME_BYTES = 190 * 1024; // the server refuses more than 200 KiB
 const MAX_BUFFERED_BYTES = 256 * 1024; // skip a frame rather than queue up behind a slow link
 const VOICE_COOLDOWN_MS = 2500;
+const NOTE_MAX = Number(document.getElementById("voice-text").dataset.maxLength) || 280; // what the server keeps
 
 const CAMERA_ERRORS = {
-  NotAllowedError: "Camera permission was not given. To share, allow the camera in your browser's site settings (often the camera icon in the address bar), then press Start camera again.",
-  SecurityError: "Your browser blocked the camera on this page. Ask your teacher for the https link.",
-  NotFoundError: "No camera was found. Plug one in, or join without a camera: you can still use the buttons on this page.",
-  OverconstrainedError: "Your camera could not be started with the needed settings. Try another camera.",
-  NotReadableError: "Your camera is busy in another app (for example a video call). Close that app, then press Start camera again.",
-  AbortError: "The camera did not start. Please try again.",
+  NotAllowedError: gettext("Camera permission was not given. To share, allow the camera in your browser's site settings (often the camera icon in the address bar), then press Start camera again."),
+  SecurityError: gettext("Your browser blocked the camera on this page. Ask your teacher for the https link."),
+  NotFoundError: gettext("No camera was found. Plug one in, or join without a camera: you can still use the buttons on this page."),
+  OverconstrainedError: gettext("Your camera could not be started with the needed settings. Try another camera."),
+  NotReadableError: gettext("Your camera is busy in another app (for example a video call). Close that app, then press Start camera again."),
+  AbortError: gettext("The camera did not start. Please try again."),
+};
+
+// What the student reads when the server answers a command with an error, by its code (docs/protocol.md).
+const ERROR_MESSAGES = {
+  bad_message: gettext("That did not work. Please try again."),
+  overloaded: gettext("The server is busy. Please try again in a moment."),
 };
 
 const state = {
@@ -128,12 +137,12 @@ async function startCamera() {
   setText($("camera-error"), "");
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     setText($("camera-error"), window.isSecureContext
-      ? "This browser cannot share a camera. Try an up-to-date Chrome, Edge, Firefox or Safari."
-      : "The camera only works over a secure (https) link. Ask your teacher for it.");
+      ? gettext("This browser cannot share a camera. Try an up-to-date Chrome, Edge, Firefox or Safari.")
+      : gettext("The camera only works over a secure (https) link. Ask your teacher for it."));
     return;
   }
   startButton.disabled = true;
-  setText(startButton, "Starting camera…");
+  setText(startButton, gettext("Starting camera…"));
   try {
     const stream = await navigator.mediaDevices.getUserMedia({
       video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
@@ -148,18 +157,18 @@ async function startCamera() {
     const [track] = stream.getVideoTracks();
     track.addEventListener("ended", () => {
       stopCamera();
-      setText($("camera-error"), "Your camera stopped (was it unplugged or turned off?). Press Start camera to try again.");
+      setText($("camera-error"), gettext("Your camera stopped (was it unplugged or turned off?). Press Start camera to try again."));
     });
     await video.play().catch(() => {});
     setCamera("on");
     $("privacy").open = false;
     $("camera-pause").focus();
   } catch (err) {
-    setText($("camera-error"), CAMERA_ERRORS[err && err.name] || "The camera could not be started. Please try again.");
+    setText($("camera-error"), CAMERA_ERRORS[err && err.name] || gettext("The camera could not be started. Please try again."));
     setCamera("off");
   } finally {
     startButton.disabled = false;
-    setText(startButton, "Start camera");
+    setText(startButton, gettext("Start camera"));
   }
 }
 
@@ -174,7 +183,7 @@ function setCamera(camera) {
   const changed = camera !== state.camera;
   state.camera = camera;
   const badge = $("share-state");
-  const labels = { on: "Sharing", paused: "Paused", off: "Camera off" };
+  const labels = { on: gettext("Sharing"), paused: pgettext("camera", "Paused"), off: gettext("Camera off") };
   badge.textContent = labels[camera];
   badge.className = `badge ${camera === "on" ? "badge--live" : camera === "paused" ? "badge--paused" : "badge--neutral"}`;
   $("camera-off").hidden = camera !== "off";
@@ -183,7 +192,7 @@ function setCamera(camera) {
   $("camera-start").hidden = camera !== "off";
   const pause = $("camera-pause");
   pause.hidden = camera === "off";
-  setText(pause, camera === "paused" ? "Resume camera" : "Pause camera");
+  setText(pause, camera === "paused" ? gettext("Resume camera") : gettext("Pause camera"));
   if (camera !== "on") {
     state.quality = null;
     setText($("quality"), "");
@@ -192,7 +201,11 @@ function setCamera(camera) {
   if (changed) {
     // Tell the teacher's tile at once rather than at the next tick.
     sendHeartbeat();
-    if (camera !== "off") announce(camera === "on" ? "Camera on: sharing snapshots with your class." : "Camera paused: no snapshots are sent.");
+    if (camera !== "off") {
+      announce(camera === "on"
+        ? gettext("Camera on: sharing snapshots with your class.")
+        : gettext("Camera paused: no snapshots are sent."));
+    }
   }
 }
 
@@ -211,14 +224,16 @@ const handlers = {
   },
   quality(msg) {
     if (state.camera !== "on") return;
-    const text = msg.hint || QUALITY_HINTS[msg.state] || "";
+    // The page's own words for the state (in the reader's language); the server's English hint only for a state
+    // this page does not know yet.
+    const text = QUALITY_HINTS[msg.state] || msg.hint || "";
     if (state.quality === msg.state && $("quality").textContent === text) return;
     state.quality = msg.state;
     setText($("quality"), text);
     $("quality").className = `quality quality--${msg.state === "ok" ? "ok" : "warn"}`;
   },
   "self_report.ack"(msg) {
-    setText($("voice-status"), `Your teacher got it: “${VOICE_LABELS[msg.kind] || msg.kind}”.`);
+    setText($("voice-status"), format(gettext("Your teacher got it: “%(label)s”."), { label: VOICE_LABELS[msg.kind] || msg.kind }));
   },
   "poll.started"(msg) {
     showPoll(msg.poll);
@@ -237,6 +252,8 @@ const handlers = {
       state.jpegQuality = Math.max(0.4, state.jpegQuality - 0.1);
     } else {
       console.warn("Server error", msg.code, msg.message);
+      const text = ERROR_MESSAGES[msg.code];
+      if (text) announce(text);
     }
   },
 };
@@ -256,44 +273,62 @@ function showConnection(status) {
   clearInterval(countdown);
   el.className = `conn conn--${status.state}`;
   if (status.state === "connecting") {
-    setText(text, status.attempt ? "Reconnecting…" : "Connecting…");
+    setText(text, status.attempt ? gettext("Reconnecting…") : gettext("Connecting…"));
   } else if (status.state === "open") {
-    setText(text, "Connected");
+    setText(text, gettext("Connected"));
   } else if (status.state === "reconnecting") {
-    const why = status.code === 4029 ? "Open in another tab · " : "Connection lost · ";
-    const update = () => setText(text, `${why}reconnecting in ${Math.max(1, Math.ceil((status.retryAt - Date.now()) / 1000))} s`);
+    const why = status.code === 4029
+      ? gettext("Open in another tab · reconnecting in %(seconds)s s")
+      : gettext("Connection lost · reconnecting in %(seconds)s s");
+    const update = () => setText(text, format(why, {
+      seconds: formatNumber(Math.max(1, Math.ceil((status.retryAt - Date.now()) / 1000))),
+    }));
     update();
     countdown = setInterval(update, 1000);
   } else if (status.state === "closed") {
     if (status.code === 4004) endClass();
     else if (status.code === 4029) openedElsewhere();
     else if (status.code === 4001) {
-      endClass("You are no longer in this class",
-        "You left it, your data was deleted, or your link expired. To take part again, join with the code.", "Join again");
-    } else endClass("You can't join this class", status.reason || "This link is not valid for this class.", "Back");
+      endClass(gettext("You are no longer in this class"),
+        gettext("You left it, your data was deleted, or your link expired. To take part again, join with the code."),
+        gettext("Join again"), false);
+    } else {
+      endClass(gettext("You can't join this class"),
+        CLOSE_REASONS[status.code] || gettext("This link is not valid for this class."), gettext("Back"), false);
+    }
   }
 }
 
 // --- Student voice ----------------------------------------------------------------------------------------------
 
 const voiceText = $("voice-text");
+
+/** "12 of 280 characters", counted as the server counts (code points). */
+function noteCount() {
+  const count = Array.from(voiceText.value).length;
+  return format(gettext("%(count)s of %(max)s characters"), { count: formatNumber(count), max: formatNumber(NOTE_MAX) });
+}
+
 voiceText.addEventListener("input", () => {
-  setText($("voice-text-count"), `${voiceText.value.length} of 280 characters`);
+  // Longer than the server keeps: cut at the last whole character (an emoji with its skin tone, a letter with its
+  // marks, a Devanagari conjunct), never inside one.
+  if (Array.from(voiceText.value).length > NOTE_MAX) voiceText.value = clipText(voiceText.value, NOTE_MAX);
+  setText($("voice-text-count"), noteCount());
 });
 
 for (const button of document.querySelectorAll(".voice-button")) {
   button.addEventListener("click", () => {
     const kind = button.dataset.kind;
-    const text = voiceText.value.trim().slice(0, 280);
+    const text = clipText(voiceText.value.trim(), NOTE_MAX);
     const message = { type: "self_report", kind };
     if (text) message.text = text;
     if (!socket.sendJSON(message)) {
-      setText($("voice-status"), "Not connected right now. Try again in a moment.");
+      setText($("voice-status"), gettext("Not connected right now. Try again in a moment."));
       return;
     }
     voiceText.value = "";
-    setText($("voice-text-count"), "0 of 280 characters");
-    setText($("voice-status"), `Sending “${VOICE_LABELS[kind]}”…`);
+    setText($("voice-text-count"), noteCount());
+    setText($("voice-status"), format(gettext("Sending “%(label)s”…"), { label: VOICE_LABELS[kind] }));
     // A short pause between taps, so one nervous double-click is not two reports.
     const buttons = document.querySelectorAll(".voice-button");
     buttons.forEach((b) => { b.disabled = true; });
@@ -318,7 +353,7 @@ function showPoll(poll) {
   }
   setText($("poll-status"), "");
   $("poll-card").hidden = false;
-  announce(`Your teacher asks: ${poll.question}`);
+  announce(format(gettext("Your teacher asks: %(question)s"), { question: poll.question }));
 }
 
 function hidePoll() {
@@ -326,7 +361,7 @@ function hidePoll() {
   const hadFocus = card.contains(document.activeElement);
   card.hidden = true;
   state.poll = null;
-  announce("The pulse check is closed. Thank you!");
+  announce(gettext("The pulse check is closed. Thank you!"));
   if (hadFocus) $("voice-title").focus();
 }
 
@@ -335,13 +370,16 @@ for (const button of document.querySelectorAll("#poll-card [data-answer]")) {
     if (!state.poll) return;
     const answer = button.dataset.answer;
     if (!socket.sendJSON({ type: "poll.answer", poll_id: state.poll.id, answer })) {
-      setText($("poll-status"), "Not connected right now. Try again in a moment.");
+      setText($("poll-status"), gettext("Not connected right now. Try again in a moment."));
       return;
     }
     for (const other of document.querySelectorAll("#poll-card [data-answer]")) {
       other.setAttribute("aria-pressed", String(other === button));
     }
-    setText($("poll-status"), `You answered “${POLL_OPTION_LABELS[answer]}”. You can change it until your teacher closes the check.`);
+    setText($("poll-status"), format(
+      gettext("You answered “%(answer)s”. You can change it until your teacher closes the check."),
+      { answer: POLL_OPTION_LABELS[answer] },
+    ));
   });
 }
 
@@ -351,13 +389,13 @@ for (const button of document.querySelectorAll("#poll-card [data-answer]")) {
 // server answers with says what happened (and still offers to delete after leaving).
 $("leave-form").addEventListener("submit", () => {
   state.leaving = true;
-  setText($("leave-status"), "Leaving…");
+  setText($("leave-status"), gettext("Leaving…"));
   stopForGood();
 });
 
 $("delete-form").addEventListener("submit", () => {
   state.leaving = true;
-  setText($("leave-status"), "Leaving and deleting your data…");
+  setText($("leave-status"), gettext("Leaving and deleting your data…"));
   stopForGood();
 });
 
@@ -369,7 +407,7 @@ function stopForGood() {
 
 function openedElsewhere() {
   stopCamera();
-  setText($("connection-text"), "Paused: open in another tab");
+  setText($("connection-text"), gettext("Paused: open in another tab"));
   const panel = $("elsewhere");
   panel.hidden = false;
   panel.focus();
@@ -381,24 +419,25 @@ $("use-here").addEventListener("click", () => {
   $("camera-start").focus();
 });
 
-function endClass(title = "The class has ended", text = null, linkText = "Done") {
+/** The class is over for this page: the class ended (deleting is still possible), or, with `canDelete` false,
+ * the server no longer knows this student or refused the link. */
+function endClass(title = null, text = null, linkText = null, canDelete = true) {
   if (state.ended) return;
-  // Deleting is still possible after the class ended; not once the server no longer knows this student.
-  $("ended-delete-form").hidden = title !== "The class has ended";
-  $("ended-delete-help").hidden = title !== "The class has ended";
+  $("ended-delete-form").hidden = !canDelete;
+  $("ended-delete-help").hidden = !canDelete;
   state.ended = true;
   clearTimeout(state.timer);
   socket.stop();
   stopCamera();
   $("student-live").hidden = true;
-  setText($("ended-title"), title);
+  if (title) setText($("ended-title"), title); // else the page's own "The class has ended"
   if (text) setText($("ended-text"), text);
-  setText($("ended-link"), linkText);
+  if (linkText) setText($("ended-link"), linkText);
   const panel = $("ended-panel");
   panel.hidden = false;
   panel.focus();
   $("connection").className = "conn conn--closed";
-  setText($("connection-text"), title === "The class has ended" ? "Class ended" : "Disconnected");
+  setText($("connection-text"), canDelete ? gettext("Class ended") : gettext("Disconnected"));
 }
 
 // --- Start -----------------------------------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-// Small DOM and formatting helpers shared by the pages.
+// Small DOM and formatting helpers shared by the pages. Numbers, times and durations come out in the reader's
+// language and locale (i18n.js).
+import { LOCALE, format, gettext, ngettext } from "./i18n.js";
 
 /** document.createElement with attributes, properties and children in one call. */
 export function h(tag, attrs = {}, ...children) {
@@ -43,37 +45,42 @@ export function setText(el, text) {
   if (el && el.textContent !== text) el.textContent = text;
 }
 
+/** "42%" (in the reader's locale: "42%" or "४२%"), or "—" when unknown. */
 export function pct(share) {
-  return share === null || share === undefined || Number.isNaN(share) ? "—" : `${Math.round(share * 100)}%`;
+  if (share === null || share === undefined || Number.isNaN(share)) return "—";
+  return new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: 0 }).format(share);
 }
 
-/** "10:42" in the viewer's clock, from epoch seconds. */
+/** "10:42" in the viewer's clock and locale, from epoch seconds. */
 export function clock(t, withSeconds = false) {
   if (!t) return "";
   const options = { hour: "2-digit", minute: "2-digit" };
   if (withSeconds) options.second = "2-digit";
-  return new Date(t * 1000).toLocaleTimeString([], options);
+  return new Date(t * 1000).toLocaleTimeString(LOCALE, options);
 }
 
 /** "just now", "3 min ago", "1 h ago" from epoch seconds. */
 export function ago(t, now = Date.now() / 1000) {
   if (!t) return "";
   const s = Math.max(0, Math.round(now - t));
-  if (s < 10) return "just now";
-  if (s < 60) return `${s} s ago`;
+  if (s < 10) return gettext("just now");
+  const number = (n) => new Intl.NumberFormat(LOCALE).format(n);
+  if (s < 60) return format(ngettext("%(n)s s ago", "%(n)s s ago", s), { n: number(s) });
   const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  return `${Math.round(m / 60)} h ago`;
+  if (m < 60) return format(ngettext("%(n)s min ago", "%(n)s min ago", m), { n: number(m) });
+  const hours = Math.round(m / 60);
+  return format(ngettext("%(n)s h ago", "%(n)s h ago", hours), { n: number(hours) });
 }
 
-/** "12 s", "3 min": a duration in seconds for people. */
+/** "12 s", "3 min", "1 h 5 min": a duration in seconds for people. */
 export function duration(seconds) {
   if (seconds === null || seconds === undefined) return "—";
+  const number = (n) => new Intl.NumberFormat(LOCALE).format(n);
   const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
+  if (s < 60) return format(gettext("%(s)s s"), { s: number(s) });
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  if (m < 60) return format(gettext("%(m)s min"), { m: number(m) });
+  return format(gettext("%(h)s h %(m)s min"), { h: number(Math.floor(m / 60)), m: number(m % 60) });
 }
 
 /** A polite, visually hidden announcer for screen readers. */

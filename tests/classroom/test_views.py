@@ -15,7 +15,7 @@ def test_teacher_pages_need_login(client, live_session):
 
 def test_a_teacher_creates_a_class_and_starts_a_session(client, teacher):
     client.force_login(teacher)
-    response = client.post(reverse("classroom:course_create"), {"name": "Biology 7A"})
+    response = client.post(reverse("classroom:course_create"), {"name": "Biology 7A", "students_are_minors": "False"})
     course_url = response["Location"]
     assert client.get(course_url).status_code == 200
     course_id = int(course_url.rstrip("/").split("/")[-1])

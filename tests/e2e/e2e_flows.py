@@ -27,19 +27,21 @@ def teacher_log_in(page: Any, base_url: str, *, username: str, password: str) ->
     expect(page.get_by_role("heading", name="My classes", level=1)).to_be_visible()
 
 
-def course_create(page: Any, name: str) -> None:
-    """From the teacher's home page: a new class, ending on its page."""
+def course_create(page: Any, name: str, *, minors: bool = False) -> None:
+    """From the teacher's home page: a new class (of students under 18 or not), ending on its page."""
     page.get_by_role("link", name="New class", exact=True).click()
     page.get_by_label("Class name").fill(name)
+    page.get_by_role("radio", name=re.compile("^Yes:" if minors else "^No:")).check()
     page.get_by_role("button", name="Create class").click()
     expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
 
 
-def session_start(page: Any, *, title: str, frame_interval_s: float = 1.0, emotion: bool = True) -> LiveSession:
+def session_start(page: Any, *, title: str, frame_interval_s: float = 1.0, emotion: bool | None = True) -> LiveSession:
     """From a class page: start a live session, ending on its dashboard with the join code shown."""
     page.get_by_label("Session title").fill(title)
     page.get_by_label("Seconds between snapshots").fill(str(frame_interval_s))
-    page.get_by_label("Estimate facial emotions").set_checked(emotion)
+    if emotion is not None:  # None: the class page offers no choice (a class of minors)
+        page.get_by_label("Estimate facial emotions").set_checked(emotion)
     page.get_by_role("button", name="Start live session").click()
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
     code = page.locator(".join-card__code").inner_text().strip()

@@ -29,3 +29,26 @@ def test_it_rejects_malformed_attention(bad):
 def test_self_report_text_is_trimmed_to_280_characters():
     kind, text = protocol.self_report({"kind": "too_fast", "text": "  slow  down " + "a" * 500})
     assert kind == "too_fast" and len(text) == 280 and text.startswith("slow down")
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "kept"),
+    [
+        ("ab👩🏽\u200d🎓", 3, "ab"),  # an emoji with its skin tone is never split from it
+        ("ab👩🏽\u200d🎓", 5, "ab"),  # nor a joined (ZWJ) emoji cut after its joiner
+        ("ab👩🏽\u200d🎓", 6, "ab👩🏽\u200d🎓"),
+        ("Jose\u0301 Ruiz", 4, "Jos"),  # a letter keeps its combining accent
+        ("नमस्ते", 4, "नम"),  # the conjunct स्त stays whole
+        ("नमस्ते", 6, "नमस्ते"),
+        ("hello", 3, "hel"),
+    ],
+)
+def test_a_text_cut_short_ends_on_a_whole_character(text, limit, kept):
+    assert protocol.text_clip(text, limit) == kept
+    assert protocol.clean_text(text, limit) == kept
+
+
+def test_a_long_note_is_cut_on_a_whole_character():
+    text = "a" * (protocol.MAX_REPORT_TEXT - 1) + "👍🏾"
+    _, kept = protocol.self_report({"kind": "confused", "text": text})
+    assert kept == "a" * (protocol.MAX_REPORT_TEXT - 1)
