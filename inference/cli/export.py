@@ -21,19 +21,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         help="divide the logits by this (temperature scaling, fitted on validation data by `evaluate`)",
     )
+    parser.add_argument(
+        "--class-offsets",
+        type=lambda text: tuple(float(v) for v in text.split(",")),
+        default=None,
+        help="comma-separated offsets added to the logits, one per emotion (fitted by `evaluate --min-recall`)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from inference.serving.types import InferenceError
-    from inference.training.evaluation import tempered
+    from inference.training.evaluation import offset, tempered
     from inference.training.keras_model import export_serving_model, load_emotion_model
 
     try:
-        out = export_serving_model(args.model, args.out, quantize=not args.float, temperature=args.temperature)
+        out = export_serving_model(
+            args.model, args.out, quantize=not args.float, temperature=args.temperature,
+            class_offsets=args.class_offsets,
+        )  # fmt: skip
         faces = np.random.default_rng(0).uniform(0, 255, (64, 48, 48, 1)).astype(np.float32)
         reference = tempered(load_emotion_model(args.model, tta=False).predict(faces), args.temperature)
+        if args.class_offsets is not None:
+            reference = offset(reference, np.asarray(args.class_offsets))
         exported = load_emotion_model(out, tta=False).predict(faces)
     except InferenceError as exc:
         print(f"error: {exc}", file=sys.stderr)

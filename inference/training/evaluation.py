@@ -87,8 +87,12 @@ def probabilities_predict(predictor: EmotionPredictor, images: np.ndarray, *, ba
 def model_evaluate(
     predictor: EmotionPredictor, images: np.ndarray, labels: np.ndarray, *, batch_size: int = 256
 ) -> dict[str, Any]:
-    """Predict uint8 (N, 48, 48) faces in batches: ``metrics_report`` of the arg-max plus ``calibration_report``."""
-    probabilities = probabilities_predict(predictor, images, batch_size=batch_size)
+    """Predict uint8 (N, 48, 48) faces in batches and return ``probabilities_report`` of the answers."""
+    return probabilities_report(labels, probabilities_predict(predictor, images, batch_size=batch_size))
+
+
+def probabilities_report(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, Any]:
+    """``metrics_report`` of the arg-max plus ``calibration_report`` of the probabilities."""
     return {**metrics_report(labels, probabilities.argmax(axis=1)), **calibration_report(labels, probabilities)}
 
 
@@ -152,6 +156,48 @@ def calibration_report(labels: np.ndarray, probabilities: np.ndarray) -> dict[st
         "nll_tempered": round(negative_log_likelihood(labels, scaled), 4),
         "ece_tempered": round(expected_calibration_error(labels, scaled), 4),
     }
+
+
+def class_offsets_fit(
+    labels: np.ndarray, probabilities: np.ndarray, *, min_recall: float, span: float = 1.5, step: float = 0.05
+) -> np.ndarray:
+    """Per-class offsets (float64 (K,)) added to the log-probabilities that keep every class's recall at least
+    ``min_recall`` at the smallest cost in accuracy: coordinate search over [-span, span], three passes,
+    maximizing accuracy minus a steep penalty on each class's shortfall. Zeros where no offset helps.
+
+    Fit them on validation data and judge them on data they never saw: like a temperature, they can be baked into
+    the model's last layer (``export --class-offsets``)."""
+    labels = np.asarray(labels, dtype=np.int64)
+    logits = np.log(np.clip(probabilities, 1e-12, 1.0))
+    classes = probabilities.shape[1]
+    support = np.maximum(np.bincount(labels, minlength=classes), 1)
+
+    def objective(offsets: np.ndarray) -> float:
+        predictions = (logits + offsets).argmax(axis=1)
+        hits = predictions == labels
+        recall = np.bincount(labels[hits], minlength=classes) / support
+        shortfall = np.clip(min_recall - recall[np.bincount(labels, minlength=classes) > 0], 0.0, None).sum()
+        return float(hits.mean() - 10.0 * shortfall)
+
+    offsets = np.zeros(classes)
+    grid = np.arange(-span, span + step / 2, step)
+    best = objective(offsets)
+    for _ in range(3):
+        for k in range(classes):
+            for value in grid:
+                trial = offsets.copy()
+                trial[k] = value
+                if (score := objective(trial)) > best + 1e-12:
+                    best, offsets = score, trial
+    return np.round(offsets - offsets.mean(), 3)
+
+
+def offset(probabilities: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Probabilities as the model gives them with ``offsets`` added to its logits."""
+    logits = np.log(np.clip(probabilities, 1e-12, 1.0)) + offsets
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
 
 
 class EnsemblePredictor:

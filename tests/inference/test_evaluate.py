@@ -79,6 +79,11 @@ def test_evaluate_prints_one_json_object_with_consistent_supports(
     assert main([*args, "--no-tta"]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == sum(counts)
 
+    assert main([*args, "--min-recall", "0.3"]) == 0
+    fitted = json.loads(capsys.readouterr().out)["class_offsets"]
+    assert len(fitted["offsets"]) == len(EMOTIONS) and fitted["min_recall"] == 0.3
+    assert set(fitted["cross_fitted"]) == {"accuracy", "lowest_recall"}
+
 
 def test_evaluate_scores_an_ensemble_as_the_mean_of_its_members(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -164,3 +169,39 @@ def test_the_shipped_model_scores_what_model_md_claims() -> None:
     report = model_evaluate(predictor_load(), images, labels)
     assert report["n"] == 3589
     assert report["accuracy"] >= claimed_accuracy() - 0.005
+
+
+def test_class_offsets_lift_an_underpredicted_class_to_the_recall_asked_for() -> None:
+    from inference.training.evaluation import class_offsets_fit, metrics_report, offset
+
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 7, 3000)
+    logits = rng.normal(0.0, 1.0, (3000, 7))
+    logits[np.arange(3000), labels] += 1.5
+    logits[:, 2] -= 1.2  # class 2 ("fear") is rarely predicted
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    before = metrics_report(labels, probabilities.argmax(1))
+    assert before["per_class"]["fear"]["recall"] < 0.45
+
+    offsets = class_offsets_fit(labels, probabilities, min_recall=0.45)
+    after = metrics_report(labels, offset(probabilities, offsets).argmax(1))
+    assert offsets[2] == offsets.max() > 0
+    assert min(row["recall"] for row in after["per_class"].values()) >= 0.45
+    assert after["accuracy"] >= before["accuracy"] - 0.02
+
+
+def test_class_offsets_baked_into_the_export_give_the_offset_answers(
+    tiny_models: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from inference.training.evaluation import offset, tempered
+    from inference.training.keras_model import export_serving_model, load_emotion_model
+
+    keras_path = tiny_models[0]
+    offsets = (0.0, 0.5, -0.2, 0.0, 0.1, 0.0, -0.4)
+    out = export_serving_model(
+        keras_path, tmp_path / "o.tflite", quantize=False, temperature=1.5, class_offsets=offsets
+    )
+    faces = np.random.default_rng(2).uniform(0, 255, (12, 48, 48, 1)).astype(np.float32)
+    direct = load_emotion_model(keras_path, tta=False).predict(faces).astype(np.float64)
+    served = load_emotion_model(out, tta=False).predict(faces)
+    np.testing.assert_allclose(served, offset(tempered(direct, 1.5), np.array(offsets)), atol=1e-4)
