@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         crossed = shifted_report["cross_fitted"]
         print(
             "  honest estimate (fitted on one half, scored on the other, both ways): "
-            f"accuracy {crossed['accuracy']:.4f} (without offsets {report['accuracy']:.4f}), lowest class recall {crossed['lowest_recall']:.3f}"
+            f"accuracy {crossed['accuracy']:.4f} (without offsets {report['accuracy']:.4f}), "
+            f"lowest class recall {crossed['lowest_recall']:.3f}"
         )
     return 0
 
