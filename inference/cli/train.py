@@ -59,6 +59,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="also score a moving average of the weights with this momentum each epoch (e.g. 0.998; 0 = off)",
     )
     parser.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start from this trained model's weights (.keras, same --widths) instead of random ones: fine-tuning",
+    )
+    parser.add_argument(
         "--teacher",
         default="",
         help="comma-separated trained models (.keras) to distil from: the student learns their mean answer too",
@@ -101,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs or 60, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         label_smoothing=args.label_smoothing, class_weight_power=args.class_weight_power, widths=widths,
         dropout=args.dropout, seed=args.seed, precision=args.precision, ema=args.ema,
-        teachers=[t for t in args.teacher.split(",") if t], distill_alpha=args.distill_alpha,
+        init=str(args.init or ""), teachers=[t for t in args.teacher.split(",") if t], distill_alpha=args.distill_alpha,
         distill_temperature=args.distill_temperature,
         data=str(args.data), val=str(val_path),
     )  # fmt: skip

@@ -46,6 +46,7 @@ class TrainConfig:
     seed: int = 1
     precision: str = "float32"  # float32, bfloat16 or float16 (resolved from --precision auto before training)
     ema: float = 0.0  # momentum of an exponential moving average of the weights, scored beside them; 0 = off
+    init: str = ""  # a trained classifier (.keras) whose weights this run starts from instead of random ones
     teachers: list[str] = field(default_factory=list)  # trained classifiers to distil from (their mean)
     distill_alpha: float = 0.5  # weight of the teachers' term; the labels' term weighs 1 - alpha
     distill_temperature: float = 4.0
@@ -120,6 +121,8 @@ def train(
         model, classifier = _build(config, steps_per_epoch=steps_per_epoch)
         if resume:
             _restore(model, out / LAST_NAME)
+        elif config.init:
+            _initialize(classifier, Path(config.init))
         weights = class_weights(y_train, power=config.class_weight_power)
         recorder = _EpochRecorder(
             out=out, model=model, classifier=classifier, scorer=scorer, val=(x_val, y_val), config=config,
@@ -209,6 +212,17 @@ def _restore(model: Any, path: Path) -> None:
         raise InferenceError(f"{path}: optimizer state does not match this configuration")
     for target, source in zip(model.optimizer.variables, saved.optimizer.variables, strict=True):
         target.assign(source)
+
+
+def _initialize(classifier: Any, path: Path) -> None:
+    """Start from a trained classifier's weights (fine-tuning): same widths, fresh optimizer and schedule."""
+    from inference.training.keras_model import keras_classifier_load
+
+    source = keras_classifier_load(path)
+    shapes = [tuple(w.shape) for w in classifier.get_weights()]
+    if [tuple(w.shape) for w in source.get_weights()] != shapes:
+        raise InferenceError(f"{path}: its layers differ from this run's --widths; cannot start from it")
+    classifier.set_weights(source.get_weights())
 
 
 def _config_for_resume(

@@ -206,3 +206,26 @@ def test_a_student_distils_from_trained_teachers_and_resumes(tmp_path: Path) -> 
     assert all(np.isfinite(e["accuracy"]) and np.isfinite(e["loss"]) for e in log["epochs"])
     best = keras.saving.load_model(tmp_path / "s" / "best.keras")
     assert best.name == "emotion_net" and best.count_params() < 2000  # the student alone, not the teachers
+
+
+def test_a_run_can_start_from_a_trained_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import keras
+
+    from inference.__main__ import main
+
+    write_kaggle_folder(tmp_path / "fer", per_class=3)
+    data = ["--data", str(tmp_path / "fer"), "--val", str(tmp_path / "fer"), "--no-cache", "--batch-size", "21"]
+    assert main(["train", *data, "--out", str(tmp_path / "a"), "--epochs", "1", "--widths", "4"]) == 0
+    start = tmp_path / "a" / "best.keras"
+    # A zero learning rate leaves the kernels where --init put them (BatchNorm statistics still move).
+    tuned = ["train", *data, "--out", str(tmp_path / "b"), "--epochs", "1", "--widths", "4", "--lr", "0", "--seed", "7"]
+    assert main([*tuned, "--init", str(start)]) == 0
+    kernel = "block1_conv1"
+    before = keras.saving.load_model(start).get_layer(kernel).get_weights()[0]
+    after = keras.saving.load_model(tmp_path / "b" / "best.keras").get_layer(kernel).get_weights()[0]
+    np.testing.assert_array_equal(after, before)
+    assert json.loads((tmp_path / "b" / "log.json").read_text())["config"]["init"] == str(start)
+
+    wider = ["train", *data, "--out", str(tmp_path / "c"), "--epochs", "1", "--widths", "8", "--init", str(start)]
+    assert main(wider) == 1
+    assert "differ from this run's --widths" in capsys.readouterr().err
