@@ -95,9 +95,9 @@ lock: install-dev
 	$(PY) tools/nodeps_lock.py requirements-nodeps.in requirements-nodeps.txt
 
 browser-deps: install-dev
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
-	  echo "Chromium not installed: the browser tests will skip (and fail when PULSE_REQUIRE_SERVICES=1)."
+	@{ command -v chromium >/dev/null && fc-list :lang=hi | grep -q . ; } || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-core >/dev/null; } || \
+	  echo "Chromium or its Devanagari fonts (fonts-noto-core) not installed: the browser tests will skip (and fail when PULSE_REQUIRE_SERVICES=1)."
 
 # The whole suite on the embedded default (SQLite, in-memory layer). Tests that need
 # Redis, PostgreSQL or Chromium skip when those are missing, unless PULSE_REQUIRE_SERVICES=1
