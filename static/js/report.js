@@ -33,12 +33,15 @@ function valueAt(curve, t) {
 function drawTimeline(root) {
   const el = document.getElementById("report-timeline");
   if (!el) return;
+  const emotionEnabled = root.dataset.emotionEnabled === "true";
   const timeline = new Timeline(el, {
-    emotionEnabled: root.dataset.emotionEnabled === "true",
+    emotionEnabled,
+    showShares: emotionEnabled,
     summaryEl: document.getElementById("report-timeline-summary"),
   });
   timeline.setPoints(readJSON("report-timeline-data", []));
   timeline.setVoice(readJSON("report-voice-data", []));
+  for (const flag of readJSON("report-flags-data", [])) timeline.addFlag(flag);
 }
 
 function drawCurve() {
