@@ -22,7 +22,27 @@ const state = {
 };
 
 const gallery = new Gallery($("gallery"), { emotionEnabled: state.emotionEnabled, onDismiss: dismissFlag, onOrder: () => renderFlagList() });
-const timeline = new Timeline($("timeline-chart"), { emotionEnabled: state.emotionEnabled, summaryEl: $("timeline-summary") });
+const timeline = new Timeline($("timeline-chart"), { emotionEnabled: state.emotionEnabled, summaryEl: $("timeline-summary"), showShares: sharesWanted() });
+
+/** The expression toggle: off by default (engagement never rests on expressions alone), remembered per browser. */
+function sharesWanted() {
+  const box = $("show-shares");
+  if (!box) return false;
+  try {
+    box.checked = localStorage.getItem("pulse.showShares") === "1";
+  } catch {
+    box.checked = false;
+  }
+  box.addEventListener("change", () => {
+    try {
+      localStorage.setItem("pulse.showShares", box.checked ? "1" : "0");
+    } catch {
+      // Storage may be off: the choice lasts for this page only.
+    }
+    timeline.setShowShares(box.checked);
+  });
+  return box.checked;
+}
 const voice = new VoicePanel({ countsEl: $("voice-counts"), feedEl: $("voice-feed"), emptyEl: $("voice-empty") });
 const poll = new PollPanel(
   {
@@ -44,7 +64,8 @@ const poll = new PollPanel(
 );
 
 const socket = new LiveSocket(root.dataset.wsPath, { onMessage: handleMessage, onStatus: showConnection });
-const thumbnails = new ThumbnailWatch($("gallery"), $("thumb-rate"), (message) => socket.sendJSON(message));
+const thumbnails = new ThumbnailWatch($("gallery"), $("thumb-rate"), (message) => socket.sendJSON(message), (id) => gallery.dropThumbnails(id));
+gallery.onScreen = (id) => thumbnails.visible.has(id);
 
 // --- Messages from the server ---------------------------------------------------------
 
@@ -52,7 +73,10 @@ const handlers = {
   snapshot(msg) {
     if (msg.session) applySession(msg.session);
     state.flags.clear();
-    for (const flag of msg.flags || []) state.flags.set(flagKey(flag), flag);
+    for (const flag of msg.flags || []) {
+      state.flags.set(flagKey(flag), flag);
+      timeline.addFlag(flag);
+    }
     gallery.clear();
     for (const tile of msg.students || []) upsertStudent(tile);
     timeline.setPoints(msg.timeline || []);
@@ -84,6 +108,7 @@ const handlers = {
     const known = state.flags.get(flagKey(flag));
     const isNew = !known || !isActiveFlag(known);
     state.flags.set(flagKey(flag), known && !isNew ? { cause: known.cause, ...flag } : flag);
+    timeline.addFlag(flag);
     gallery.setFlags(flag.participant_id, activeFlagsFor(flag.participant_id));
     renderFlagList();
     if (isNew && isActiveFlag(flag)) {
@@ -154,6 +179,7 @@ function upsertStudent(tile) {
     for (const flag of tile.flags) {
       const full = { name: tile.name, raised_at: flag.since, ...flag, participant_id: tile.id };
       state.flags.set(flagKey(full), full);
+      timeline.addFlag(full);
     }
   }
   gallery.upsert(tile, activeFlagsFor(tile.id));

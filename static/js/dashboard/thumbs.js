@@ -9,8 +9,9 @@ export class ThumbnailWatch {
    * @param {HTMLElement} gallery the <ul> of tiles
    * @param {HTMLSelectElement|null} select the rate control (absent when the session shows no snapshots)
    * @param {(message: object) => boolean} send sends a command over the socket; false when not connected
+   * @param {(id?: number) => void} drop drops one tile's thumbnail (scrolled out of view), or every one (switched off)
    */
-  constructor(gallery, select, send) {
+  constructor(gallery, select, send, drop) {
     this.select = select;
     this.send = send;
     this.visible = new Set();
@@ -29,13 +30,14 @@ export class ThumbnailWatch {
       } catch {
         // As above.
       }
+      if (this.everyS === 0) drop();
       this.tell();
     });
     this.observer = new IntersectionObserver((entries) => {
       for (const entry of entries) {
         const id = Number(entry.target.dataset.studentId);
         if (entry.isIntersecting) this.visible.add(id);
-        else this.visible.delete(id);
+        else if (this.visible.delete(id)) drop(id); // no stale picture off screen: the next one comes on return
       }
       this.schedule();
     }, { rootMargin: "100px 0px" });

@@ -85,6 +85,7 @@ export class Gallery {
     this.onOrder = onOrder;
     this.tiles = new Map(); // id -> {el, refs, data, flags}
     this.order = new NeedOrder();
+    this.onScreen = () => true; // whether a tile is on screen (thumbs.js): a late thumbnail for one that left is dropped
   }
 
   clear() {
@@ -125,6 +126,16 @@ export class Gallery {
   /** The students in the order they are shown (the attention strip follows it). */
   ordered() {
     return [...this.tiles.values()].sort((a, b) => this.order.compare(a.data, b.data));
+  }
+
+  /** One tile's thumbnail (id given) or every one gone: the tile shows its initials again. */
+  dropThumbnails(id) {
+    const entries = id === undefined ? [...this.tiles.values()] : [this.tiles.get(id)].filter(Boolean);
+    for (const { refs } of entries) {
+      refs.snapshot.hidden = true;
+      refs.snapshot.removeAttribute("src");
+      refs.avatar.hidden = false;
+    }
   }
 
   /** Every second or so: let calmer students drop back once their hold is over. */
@@ -185,21 +196,21 @@ export class Gallery {
     refs.reportKind = h("strong");
     refs.reportText = h("q", { class: "tile__report-text", dir: "auto" });
     refs.reportWhen = h("span", { class: "muted" });
-    refs.report = h("p", { class: "tile__report", hidden: true }, refs.reportKind, " ", refs.reportText, " ", refs.reportWhen);
+    refs.report = h("p", { class: "tile__report", hidden: true, dir: "auto" }, refs.reportKind, " ", refs.reportText, " ", refs.reportWhen);
 
     const el = h("li", { class: "tile", id: `student-${id}`, "aria-labelledby": nameId, tabindex: "0", title: tile.name, dataset: { studentId: String(id) } },
       h("div", { class: "tile__head" },
         refs.snapshot, refs.avatar,
         h("div", { class: "tile__who" }, refs.name, h("p", { class: "tile__state" }, refs.state, refs.score))),
       refs.reason,
+      refs.report,
       h("div", { class: "tile__details" },
         refs.emotion,
         refs.attention,
         h("div", { class: "tile__trend" },
           h("p", { class: "tile__trend-label" }, gettext("Engagement"), " ", refs.engagement),
           refs.spark, refs.sparkText),
-        refs.flags,
-        refs.report));
+        refs.flags));
     return { el, refs, data: tile, flags: [] };
   }
 
@@ -214,7 +225,7 @@ export class Gallery {
     setText(refs.reason, reason);
     refs.reason.hidden = !reason;
 
-    if (tile.snapshot) {
+    if (tile.snapshot && this.onScreen(tile.id)) {
       if (refs.snapshot.getAttribute("src") !== tile.snapshot) refs.snapshot.src = tile.snapshot;
       refs.snapshot.alt = format(gettext("Latest snapshot of %(name)s"), { name: tile.name });
       refs.snapshot.hidden = false;
