@@ -242,6 +242,9 @@ def test_ending_the_session_ends_the_student_pages_and_leaves_a_report_with_a_cs
     screenshot(teacher, "report-tablet")
     assert page_fits_width(teacher)
     teacher.set_viewport_size(PHONE)
+    teacher.reload()  # the charts lay themselves out for the width they are drawn at
+    expect(teacher.locator("#report-timeline .main-svg").first).to_be_visible()
+    expect(teacher.locator("#report-curve .main-svg").first).to_be_visible()
     screenshot(teacher, "report-phone")
     assert page_fits_width(teacher), teacher.evaluate(WIDER_THAN_PAGE)
 

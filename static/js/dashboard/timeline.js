@@ -223,19 +223,23 @@ export class Timeline {
     const grid = "#e7eaf0";
     const rows = this._rows();
     // Heights: the moments' rows get a fixed band; the lines (and the shares, when shown) share the rest.
-    const height = (this._shares ? 520 : 400) + (narrow ? 0 : 0);
+    const height = this._shares ? 520 : 400;
     const rowsTop = 0.36;
     const layout = {
       datarevision: ++this.revision,
       uirevision: this._shares ? "shares" : "lines",
       height,
-      margin: { l: 8, r: 12, t: narrow ? 48 : 28, b: 20 },
+      margin: { l: 8, r: 12, t: narrow && this._shares ? 84 : 28, b: narrow ? 40 : 20 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
       font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: narrow ? 11 : 12, color: "#1d2330" },
       showlegend: true,
       // One row that wraps: only the lines (and the shares) have legend entries; the moments' rows are labelled.
-      legend: { orientation: "h", traceorder: "normal", x: 0, y: 1.0, yanchor: "bottom", font: { size: narrow ? 10 : 11 }, bgcolor: "rgba(255,255,255,0)" },
+      legend: {
+        orientation: "h", traceorder: "normal", x: 0, y: 1.0, yanchor: "bottom", font: { size: narrow ? 10 : 11 }, bgcolor: "rgba(255,255,255,0)",
+        // On a phone, three entries a row: the legend stays shorter than the plot.
+        ...(narrow ? { entrywidth: 0.33, entrywidthmode: "fraction" } : {}),
+      },
       hovermode: "x unified",
       xaxis: {
         type: "date",
