@@ -76,7 +76,7 @@ class ThumbnailPolicy:
     def _tile(self, tile: dict[str, Any], now: float) -> dict[str, Any]:
         if "snapshot" not in tile:
             return tile
-        pid = tile.get("id")
+        pid: int = tile["id"]
         if self.every_s <= 0:
             return {**tile, "snapshot": None}
         last = self.sent_at.get(pid, -math.inf)
