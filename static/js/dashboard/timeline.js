@@ -237,8 +237,8 @@ export class Timeline {
       // One row that wraps: only the lines (and the shares) have legend entries; the moments' rows are labelled.
       legend: {
         orientation: "h", traceorder: "normal", x: 0, y: 1.0, yanchor: "bottom", font: { size: narrow ? 10 : 11 }, bgcolor: "rgba(255,255,255,0)",
-        // On a phone, three entries a row: the legend stays shorter than the plot.
-        ...(narrow ? { entrywidth: 0.33, entrywidthmode: "fraction" } : {}),
+        // On a phone, the ten entries with expression shares go three a row: the legend stays shorter than the plot.
+        ...(narrow && this._shares ? { entrywidth: 0.33, entrywidthmode: "fraction" } : {}),
       },
       hovermode: "x unified",
       xaxis: {
