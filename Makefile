@@ -64,7 +64,7 @@ lint: install-dev
 # Needs GNU gettext (Debian: apt-get install gettext). Translate what is new in the .po files, then run it again.
 MESSAGE_LANGUAGES := -l hi
 MESSAGES_ARGS := $(MESSAGE_LANGUAGES) --no-obsolete --add-location=file --ignore='staticfiles/*' \
-	--ignore='tests/*' --ignore='artifacts/*' --ignore='runs/*' --ignore='deploy/*' --ignore='docs/*'
+	--ignore='tests/*' --ignore='artifacts/*' --ignore='runs/*' --ignore='deploy/*' --ignore='docs/*' --ignore='static/vendor/*'
 messages: install-dev
 	$(PY) manage.py makemessages $(MESSAGES_ARGS)
 	$(PY) manage.py makemessages -d djangojs $(MESSAGES_ARGS)

@@ -220,9 +220,9 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Plotly.js comes from the plotly package's bundled copy: no CDN, works offline.
-PLOTLY_JS_DIR = Path(__import__("plotly").__file__).resolve().parent / "package_data"
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/plotly", PLOTLY_JS_DIR)]
+# Plotly.js's basic distribution (scatter and bar, all the charts need) is vendored under static/vendor/plotly:
+# no CDN, works offline (THIRD_PARTY.md).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Hashed names (cached for a year by browsers) and gzip copies, from `manage.py collectstatic`, which `make run`,
 # `make test`, the image and the migrate unit run. DEBUG pages use the plain names and need no collectstatic.
 STORAGES = {

@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext
 
 from classroom.vocabulary import SENSITIVITY_LABELS, gettext_noop
 from engagement.core import (
+    ABSENT_CAUSE_LABELS,
     CAMERA_STATES,
     EMOTIONS,
     FLAG_LABELS,
@@ -45,7 +46,8 @@ def labels_translated(labels: dict[str, str]) -> dict[str, str]:
 
 def vocabulary() -> dict[str, Any]:
     """{"emotions": [name], "emotion_labels": {name: label}, "report_kinds", "report_labels", "flag_kinds",
-    "flag_labels", "sensitivities", "sensitivity_labels", "poll_answers", "poll_answer_labels", "camera_states",
+    "flag_labels", "flag_cause_labels": {"away", "tab_hidden": an absent flag's label by its cause},
+    "sensitivities", "sensitivity_labels", "poll_answers", "poll_answer_labels", "camera_states",
     "quality_hints": {quality: the sentence the student reads}}; lists in their defined order, labels in the
     active language."""
     return _vocabulary(get_language() or settings.LANGUAGE_CODE)
@@ -60,6 +62,7 @@ def _vocabulary(language: str) -> dict[str, Any]:  # the active language is `lan
         "report_labels": labels_translated(REPORT_LABELS),
         "flag_kinds": list(FLAG_LABELS),
         "flag_labels": labels_translated(FLAG_LABELS),
+        "flag_cause_labels": labels_translated(ABSENT_CAUSE_LABELS),
         "sensitivities": list(SENSITIVITY_LABELS),
         "sensitivity_labels": labels_translated(SENSITIVITY_LABELS),
         "poll_answers": list(POLL_ANSWER_LABELS),

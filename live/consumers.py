@@ -25,6 +25,7 @@ from live.dispatch import DirectDispatch
 from live.engine import engine
 from live.payloads import dashboard_snapshot
 from live.protocol import ProtocolError
+from live.thumbnails import ThumbnailPolicy, thumbnails_request
 from live.worker import ensure_embedded_worker
 from ops import logs, metrics
 
@@ -272,6 +273,7 @@ class TeacherConsumer(PulseConsumer):
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         logs.bind(session_id=self.session_id)
         self.watching = False
+        self.thumbnails = ThumbnailPolicy()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.refuse(CLOSE_UNAUTHORIZED, "not_allowed", "Please log in.")
@@ -352,7 +354,11 @@ class TeacherConsumer(PulseConsumer):
         )
         await self.send_json({"type": "settings", "sensitivity": sensitivity})
 
+    async def command_thumbnails(self, command: dict[str, Any]) -> None:
+        self.thumbnails.choose(*thumbnails_request(command))
+
     commands = {
+        "thumbnails": command_thumbnails,
         "session.end": command_session_end,
         "flag.dismiss": command_flag_dismiss,
         "poll.start": command_poll_start,
@@ -365,8 +371,10 @@ class TeacherConsumer(PulseConsumer):
     async def forward(self, event: dict[str, Any]) -> None:
         await self.send_json(event)
 
-    student_update = forward
-    students_update = forward
+    async def students_update(self, event: dict[str, Any]) -> None:
+        await self.send_json(self.thumbnails.outgoing(event, time.monotonic()))
+
+    student_update = students_update
     timeline_point = forward
     flag_raised = forward
     flag_cleared = forward

@@ -25,6 +25,7 @@ from live.flags import flag_events_store
 from live.payloads import Outgoing, tile
 from live.records import StudentRecord, records_load, records_save, students_locked
 from live.refresh import RefreshSchedule
+from live.thumbnails import thumbnail
 
 # The batched FaceAnalyzer call: (jpegs, emotion_enabled, participant ids) -> one result per jpeg. The ids let
 # it follow each student's face from one snapshot to the next.
@@ -133,7 +134,7 @@ def _readings_store(
             quality = core.quality_of(reading, rules=rules)
             rows.append(reading_row(session_id, reading, quality))
             out += flag_events_store(session_id, record, events)
-            snapshot = job["jpeg"] if conf.show_snapshots and job.get("jpeg") else None
+            snapshot = thumbnail(job["jpeg"]) if conf.show_snapshots and job.get("jpeg") else None
             tiles.setdefault(session_id, []).append(tile(record, snapshot=snapshot))
             times.setdefault(session_id, []).append(reading.t)
             if record.quality != quality or quality != "ok":

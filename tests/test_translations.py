@@ -23,7 +23,7 @@ TRANSLATED = [code for code, _ in settings.LANGUAGES if code != "en"]
 DOMAINS = ("django", "djangojs")
 PLACEHOLDER = re.compile(r"%\(\w+\)s|%s|%d")
 MARKUP = re.compile(r"</?\w+[^>]*>")
-MESSAGES_IGNORE = ["staticfiles/*", "tests/*", "artifacts/*", "runs/*", "deploy/*", "docs/*"]
+MESSAGES_IGNORE = ["staticfiles/*", "tests/*", "artifacts/*", "runs/*", "deploy/*", "docs/*", "static/vendor/*"]
 
 
 def catalogue(language: str, domain: str) -> Path:

@@ -26,6 +26,7 @@ from engagement.core.student import (
 )
 from engagement.core.timeline import MoodPoint, mood_timeline
 from engagement.core.types import (
+    ABSENT_CAUSE_LABELS,
     CAMERA_STATES,
     CANT_SEE,
     EMOTIONS,
@@ -41,6 +42,7 @@ from engagement.core.types import (
 )
 
 __all__ = [
+    "ABSENT_CAUSE_LABELS",
     "CAMERA_STATES",
     "CANT_SEE",
     "DEFAULT_RULES",

@@ -164,7 +164,7 @@ def student_tile(state: StudentState) -> dict[str, Any]:
 
     {"participant_id", "status": "waiting"|"live"|"no_face"|"cant_see"|"paused"|"disconnected", "quality",
      "quality_hint", "emotion", "confidence", "probabilities": {emotion: p} or None, "engagement",
-     "sparkline": [[t, engagement 0-100], ...], "flags": [{"kind", "since", "explanation"}],
+     "sparkline": [[t, engagement 0-100], ...], "flags": [{"kind", "since", "explanation", "cause"}],
      "attention": {"visible", "focused", "idle_s"}, "last_report", "last_seen",
      "face_time_s" (time with a face in view), "expressivity" (0-1, rolling frame-to-frame change, or None)}
     """
@@ -186,7 +186,12 @@ def student_tile(state: StudentState) -> dict[str, Any]:
         "engagement": round(state.spark[-1][1], 1) if state.spark else None,
         "sparkline": [[t, round(v, 1)] for t, v in state.spark],
         "flags": [
-            {"kind": kind, "since": state.flags[kind].since, "explanation": state.flags[kind].explanation}
+            {
+                "kind": kind,
+                "since": state.flags[kind].since,
+                "explanation": state.flags[kind].explanation,
+                "cause": state.flags[kind].cause,
+            }
             for kind in state.active_flags()
         ],
         "attention": {"visible": state.tab_visible, "focused": state.focused, "idle_s": state.idle_s},

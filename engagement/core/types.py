@@ -18,6 +18,11 @@ FLAG_LABELS: dict[str, str] = {
     "looking_away": gettext_noop("Looking away"),
 }
 FLAG_KINDS: tuple[str, ...] = tuple(FLAG_LABELS)
+# What the dashboard calls an absent flag by its cause: the face out of view, or the class tab hidden.
+ABSENT_CAUSE_LABELS: dict[str, str] = {
+    "away": gettext_noop("Away"),
+    "tab_hidden": gettext_noop("Tab hidden"),
+}
 # What the student's voice buttons say.
 REPORT_LABELS: dict[str, str] = {
     "confused": gettext_noop("I'm confused"),

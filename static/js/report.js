@@ -33,12 +33,15 @@ function valueAt(curve, t) {
 function drawTimeline(root) {
   const el = document.getElementById("report-timeline");
   if (!el) return;
+  const emotionEnabled = root.dataset.emotionEnabled === "true";
   const timeline = new Timeline(el, {
-    emotionEnabled: root.dataset.emotionEnabled === "true",
+    emotionEnabled,
+    showShares: emotionEnabled,
     summaryEl: document.getElementById("report-timeline-summary"),
   });
   timeline.setPoints(readJSON("report-timeline-data", []));
   timeline.setVoice(readJSON("report-voice-data", []));
+  for (const flag of readJSON("report-flags-data", [])) timeline.addFlag(flag);
 }
 
 function drawCurve() {
@@ -83,9 +86,9 @@ function drawCurve() {
     plot_bgcolor: "rgba(0,0,0,0)",
     font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12, color: "#1d2330" },
     showlegend: true,
-    legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom", font: { size: 11 } },
+    legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom", font: { size: 11 }, ...(el.clientWidth < 640 ? { entrywidth: 0.5, entrywidthmode: "fraction" } : {}) },
     hovermode: "closest",
-    xaxis: { type: "date", tickfont: AXIS_FONT, gridcolor: GRID },
+    xaxis: { type: "date", tickfont: AXIS_FONT, gridcolor: GRID, nticks: el.clientWidth < 640 ? 4 : 10 },
     yaxis: { range: [0, 100], tickvals: [0, 25, 50, 75, 100], tickfont: AXIS_FONT, gridcolor: GRID, fixedrange: true, title: { text: "0–100", font: AXIS_FONT } },
     shapes,
   };

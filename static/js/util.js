@@ -1,6 +1,6 @@
 // Small DOM and formatting helpers shared by the pages. Numbers, times and durations come out in the reader's
 // language and locale (i18n.js).
-import { LOCALE, format, gettext, ngettext } from "./i18n.js";
+import { LOCALE, format, gettext, graphemes, ngettext } from "./i18n.js";
 
 /** document.createElement with attributes, properties and children in one call. */
 export function h(tag, attrs = {}, ...children) {
@@ -108,4 +108,14 @@ export async function copyText(text) {
   const ok = document.execCommand("copy");
   area.remove();
   if (!ok) throw new Error("copy failed");
+}
+
+/** Up to two initials of a name, whole characters each (an emoji or a Devanagari conjunct is never cut in half):
+ * the first letters of the first and last words, or the first two of a single word. */
+export function initials(name) {
+  const words = String(name ?? "").trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return "?";
+  const first = (word) => graphemes(word)[0] || "";
+  const letters = words.length > 1 ? first(words[0]) + first(words[words.length - 1]) : graphemes(words[0]).slice(0, 2).join("");
+  return letters.toLocaleUpperCase(LOCALE);
 }

@@ -13,6 +13,7 @@ export const REPORT_KINDS = words.report_kinds || [];
 export const REPORT_LABELS = words.report_labels || {};
 export const FLAG_KINDS = words.flag_kinds || [];
 export const FLAG_LABELS = words.flag_labels || {};
+export const FLAG_CAUSE_LABELS = words.flag_cause_labels || {};
 export const SENSITIVITIES = words.sensitivities || [];
 export const SENSITIVITY_LABELS = words.sensitivity_labels || {};
 export const POLL_ANSWERS = words.poll_answers || [];

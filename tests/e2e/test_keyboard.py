@@ -49,7 +49,7 @@ def test_a_student_joins_and_takes_part_with_the_keyboard_alone(browser: Any, pu
         student.get_by_role("button", name="Pause camera").focus()
         student.keyboard.press("Space")
         expect(student.locator("#share-state")).to_have_text("Paused")
-        expect(tile(teacher, "Clara Schumann").locator(".badge")).to_have_text("Camera paused")
+        expect(tile(teacher, "Clara Schumann").locator(".tile__state-label")).to_have_text("Camera paused")
     finally:
         student_context.close()
         teacher_context.close()

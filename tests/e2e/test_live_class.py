@@ -28,6 +28,11 @@ from engagement.core import QUALITY_HINTS
 
 # What a tile may say: the label of one of the model's seven emotions (static/js/emotions.js).
 EMOTION_LABEL = re.compile(r"^(Angry|Disgust|Fear|Happy|Sad|Surprise|Neutral)$")
+# The elements that stick out past the page's right edge (what makes it scroll sideways).
+WIDER_THAN_PAGE = """() => [...document.querySelectorAll("body *")]
+  .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .filter(el => !el.closest(".table-wrap") || el.classList.contains("table-wrap"))
+  .slice(0, 8).map(el => el.tagName + "." + el.className + " " + Math.round(el.getBoundingClientRect().right))"""
 # How many markers the named trace of a Plotly chart holds (args: [element id, trace name]).
 VOICE_MARKERS = "([id, name]) => (document.getElementById(id).data || []).some(t => t.name === name && t.x.length > 0)"
 # The most points any trace of a Plotly chart holds.
@@ -75,7 +80,7 @@ def test_two_students_stream_and_the_teacher_sees_them_live(teacher: Any, new_st
     for name in ("Ada Lovelace", "Alan Turing"):
         student_tile = tile(teacher, name)
         expect(student_tile).to_have_class("tile tile--live", timeout=LIVE_TIMEOUT_MS)
-        expect(student_tile.locator(".badge")).to_have_text("Live")
+        expect(student_tile.locator(".tile__state-label")).to_have_text("Live")
         expect(student_tile.locator(".tile__emotion-label")).to_have_text(EMOTION_LABEL)
         expect(student_tile.locator(".tile__confidence")).to_have_text(re.compile(r"^\d{1,3}% sure$"))
     expect(teacher.locator("#stat-connected")).to_have_text("2")
@@ -111,7 +116,7 @@ def test_a_paused_camera_and_a_closed_tab_show_on_the_tiles(teacher: Any, new_st
 
     grace.get_by_role("button", name="Pause camera").click()
     expect(grace.locator("#share-state")).to_have_text("Paused")
-    expect(tile(teacher, "Grace Hopper").locator(".badge")).to_have_text("Camera paused")
+    expect(tile(teacher, "Grace Hopper").locator(".tile__state-label")).to_have_text("Camera paused")
     # The page says what it still sends while paused, and the tile shows exactly that: the tab's attention.
     expect(grace.locator("#camera-paused")).to_contain_text(
         "No snapshots are sent. Your teacher still sees whether this tab is open and in use."
@@ -119,19 +124,19 @@ def test_a_paused_camera_and_a_closed_tab_show_on_the_tiles(teacher: Any, new_st
     expect(tile(teacher, "Grace Hopper").locator(".tile__attention")).to_contain_text(re.compile("[Tt]ab"))
 
     edsger.close()
-    expect(tile(teacher, "Edsger Dijkstra").locator(".badge")).to_have_text("Disconnected")
+    expect(tile(teacher, "Edsger Dijkstra").locator(".tile__state-label")).to_have_text("Disconnected")
     expect(teacher.locator("#stat-connected")).to_have_text("1")
     expect(teacher.locator("#stat-present")).to_have_text("0")
 
     assert accessibility_problems(teacher) == []
 
     grace.get_by_role("button", name="Resume camera").click()
-    expect(tile(teacher, "Grace Hopper").locator(".badge")).to_have_text("Live", timeout=LIVE_TIMEOUT_MS)
+    expect(tile(teacher, "Grace Hopper").locator(".tile__state-label")).to_have_text("Live", timeout=LIVE_TIMEOUT_MS)
 
 
 def test_student_voice_and_a_pulse_check_in_a_session_without_emotion_estimates(teacher: Any, new_student: Any) -> None:
     session = live_class(teacher, course="Year 8 Chemistry", title="Moles", emotion=False)
-    expect(teacher.get_by_role("heading", name="Attention and presence over time")).to_be_visible()
+    expect(teacher.get_by_role("heading", name="The class over time")).to_be_visible()
     katherine = new_student(session, "Katherine Johnson")
     expect(tile(teacher, "Katherine Johnson")).to_have_class("tile tile--live", timeout=LIVE_TIMEOUT_MS)
     expect(tile(teacher, "Katherine Johnson").locator(".tile__emotion")).to_be_hidden()
@@ -157,7 +162,7 @@ def test_student_voice_and_a_pulse_check_in_a_session_without_emotion_estimates(
 
     katherine.get_by_role("button", name="Leave and delete my data").click()
     expect(katherine.get_by_role("heading", name="Your data from this class was deleted")).to_be_visible()
-    expect(tile(teacher, "Katherine Johnson").locator(".badge")).to_have_text("Disconnected")
+    expect(tile(teacher, "Katherine Johnson").locator(".tile__state-label")).to_have_text("Disconnected")
 
 
 def test_a_student_in_the_dark_is_told_so_and_is_not_flagged(
@@ -172,7 +177,7 @@ def test_a_student_in_the_dark_is_told_so_and_is_not_flagged(
             "More light would help: face a lamp or a window.", timeout=LIVE_TIMEOUT_MS
         )
         student_tile = tile(teacher, "Ida Pfeiffer")
-        expect(student_tile.locator(".badge")).to_have_text("Can't see")
+        expect(student_tile.locator(".tile__state-label")).to_have_text("Can't see")
         expect(student_tile.locator(".tile__reason")).to_have_text("More light would help: face a lamp or a window.")
         expect(student_tile.locator(".tile__emotion")).to_be_hidden()
         expect(teacher.locator("#stat-present")).to_have_text("0")
@@ -206,7 +211,8 @@ def test_ending_the_session_ends_the_student_pages_and_leaves_a_report_with_a_cs
     teacher: Any, new_student: Any, pulse_server: Any
 ) -> None:
     session = live_class(teacher, course="Year 12 History", title="The Industrial Revolution")
-    students = {name: new_student(session, name) for name in ("Mary Somerville", "Charles Babbage")}
+    # One name without spaces: it must not push the report's columns off a phone's screen (issue 17).
+    students = {name: new_student(session, name) for name in ("Mary Somerville", "CharlesBabbageDifferenceEngine")}
     for name in students:
         expect(tile(teacher, name)).to_have_class("tile tile--live", timeout=LIVE_TIMEOUT_MS)
 
@@ -217,7 +223,7 @@ def test_ending_the_session_ends_the_student_pages_and_leaves_a_report_with_a_cs
     expect(teacher.get_by_role("heading", name="This session has ended")).to_be_visible()
     expect(teacher.locator("#session-status")).to_have_text("Ended")
     expect(teacher.locator("#stat-connected")).to_have_text("0")
-    expect(tile(teacher, "Mary Somerville").locator(".badge")).to_have_text("Disconnected")
+    expect(tile(teacher, "Mary Somerville").locator(".tile__state-label")).to_have_text("Disconnected")
     expect(teacher.get_by_text("Join code")).to_be_hidden()
     for page in students.values():
         expect(page.get_by_role("heading", name="The class has ended")).to_be_visible()
@@ -235,6 +241,12 @@ def test_ending_the_session_ends_the_student_pages_and_leaves_a_report_with_a_cs
     teacher.set_viewport_size(TABLET)
     screenshot(teacher, "report-tablet")
     assert page_fits_width(teacher)
+    teacher.set_viewport_size(PHONE)
+    teacher.reload()  # the charts lay themselves out for the width they are drawn at
+    expect(teacher.locator("#report-timeline .main-svg").first).to_be_visible()
+    expect(teacher.locator("#report-curve .main-svg").first).to_be_visible()
+    screenshot(teacher, "report-phone")
+    assert page_fits_width(teacher), teacher.evaluate(WIDER_THAN_PAGE)
 
     with teacher.expect_download() as download:
         teacher.locator("a[href$='readings.csv']").first.click()
@@ -251,7 +263,7 @@ def test_leaving_says_so_back_explains_and_deleting_is_still_offered(teacher: An
 
     clara.get_by_role("button", name="Leave class", exact=True).click()
     expect(clara.get_by_role("heading", name="You have left the class")).to_be_visible()
-    expect(tile(teacher, "Clara Schumann").locator(".badge")).to_have_text("Disconnected")
+    expect(tile(teacher, "Clara Schumann").locator(".tile__state-label")).to_have_text("Disconnected")
     clara.go_back()  # the live page's address: asked again, it explains instead of reconnecting
     expect(clara.get_by_role("heading", name="You have left the class")).to_be_visible()
     clara.get_by_role("button", name="Delete my data").click()

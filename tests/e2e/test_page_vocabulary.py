@@ -14,7 +14,7 @@ READ_MODULES = """async () => {
   return {
     emotions: emotions.EMOTIONS, emotion_labels: emotions.EMOTION_LABELS,
     report_kinds: labels.VOICE_KINDS, report_labels: labels.VOICE_LABELS,
-    flag_kinds: words.FLAG_KINDS, flag_labels: labels.FLAG_LABELS,
+    flag_kinds: words.FLAG_KINDS, flag_labels: labels.FLAG_LABELS, flag_cause_labels: words.FLAG_CAUSE_LABELS,
     sensitivities: words.SENSITIVITIES, sensitivity_labels: words.SENSITIVITY_LABELS,
     poll_answers: words.POLL_ANSWERS, poll_answer_labels: labels.POLL_OPTION_LABELS,
     camera_states: words.CAMERA_STATES, quality_hints: words.QUALITY_HINTS,

@@ -2,6 +2,7 @@
 a student can leave and have their data deleted, by socket or by a plain POST."""
 
 import base64
+import io
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ from django.apps import apps
 from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
+from PIL import Image
 
 from classroom.models import Participant
 from classroom.services import participant_leave
@@ -42,14 +44,18 @@ def no_rate_slack(monkeypatch):
 
 
 class MarkedFrames:
-    """JPEG-looking frames that each carry a unique marker; the analyzer sees a happy face in every one."""
+    """Real JPEG frames that each carry a unique marker (in a JPEG comment); the analyzer sees a happy face in
+    every one."""
 
     def __init__(self) -> None:
         self.marker = secrets.token_hex(16).encode()
         self.sent: list[bytes] = []
 
     def next(self) -> bytes:
-        frame = b"\xff\xd8\xff" + self.marker + secrets.token_bytes(64) + self.marker
+        out = io.BytesIO()
+        picture = Image.effect_noise((160, 120), 40).convert("RGB")
+        picture.save(out, format="JPEG", quality=70, comment=self.marker + secrets.token_hex(32).encode() + self.marker)
+        frame = out.getvalue()
         self.sent.append(frame)
         return frame
 
@@ -60,7 +66,8 @@ class MarkedFrames:
         """How a frame could show up: raw, hex, base64 (a data URL), latin-1 text."""
         found = [self.marker, self.marker.hex().encode()]
         for frame in self.sent:
-            found += [base64.b64encode(frame), frame[3:40]]
+            at = frame.index(self.marker)
+            found += [base64.b64encode(frame), frame[at : at + 80]]
         return found
 
 
@@ -126,13 +133,18 @@ async def test_streamed_snapshots_touch_no_disk_database_cache_or_log(
 
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
+    await dashboard.send_json_to({"type": "thumbnails", "every_s": 2, "visible": [student.pk]})
     browser = await student_socket(token_for(student))
     await receive_until(browser, "hello")
+    thumbnails = []
     for _ in range(5):
         await browser.send_to(bytes_data=frames.next())
-        update = await receive_until(dashboard, "student.update", where=lambda m: "snapshot" in m["student"])
-    # The teacher did see the latest snapshot (relayed in memory), so the frames really went through.
-    assert update["student"]["snapshot"] == "data:image/jpeg;base64," + base64.b64encode(frames.sent[-1]).decode()
+        update = await receive_until(dashboard, "student.update", where=lambda m: m["student"]["status"] == "live")
+        thumbnails += [update["student"]["snapshot"]] if "snapshot" in update["student"] else []
+    # The teacher did see a thumbnail of the first snapshot (shrunk in memory), so the frames really went through.
+    assert thumbnails and thumbnails[0].startswith("data:image/jpeg;base64,")
+    with Image.open(io.BytesIO(base64.b64decode(thumbnails[0].split(",", 1)[1]))) as thumb:
+        assert thumb.format == "JPEG" and thumb.width <= 96 and thumb.height <= 72
     await browser.send_to(bytes_data=b"GIF89a" + frames.marker)  # refused frames are not kept either
     await receive_until(browser, "error")
     await browser.disconnect()

@@ -1,8 +1,10 @@
 // The teacher's live dashboard: speaks the teacher side of protocol v1 (docs/protocol.md).
+import { format, gettext } from "../i18n.js";
 import { LiveSocket } from "../live-socket.js";
-import { FLAG_LABELS, VOICE_REPORTED } from "../labels.js";
-import { announcer, h, setText } from "../util.js";
+import { VOICE_REPORTED, flagLabel } from "../labels.js";
+import { announcer, clock, h, setText } from "../util.js";
 import { Gallery, isActiveFlag } from "./tiles.js";
+import { ThumbnailWatch } from "./thumbs.js";
 import { Timeline } from "./timeline.js";
 import { PollPanel, VoicePanel } from "./voice.js";
 
@@ -19,8 +21,28 @@ const state = {
   ending: false,
 };
 
-const gallery = new Gallery($("gallery"), { emotionEnabled: state.emotionEnabled, onDismiss: dismissFlag });
-const timeline = new Timeline($("timeline-chart"), { emotionEnabled: state.emotionEnabled, summaryEl: $("timeline-summary") });
+const gallery = new Gallery($("gallery"), { emotionEnabled: state.emotionEnabled, onDismiss: dismissFlag, onOrder: () => renderFlagList() });
+const timeline = new Timeline($("timeline-chart"), { emotionEnabled: state.emotionEnabled, summaryEl: $("timeline-summary"), showShares: sharesWanted() });
+
+/** The expression toggle: off by default (engagement never rests on expressions alone), remembered per browser. */
+function sharesWanted() {
+  const box = $("show-shares");
+  if (!box) return false;
+  try {
+    box.checked = localStorage.getItem("pulse.showShares") === "1";
+  } catch {
+    box.checked = false;
+  }
+  box.addEventListener("change", () => {
+    try {
+      localStorage.setItem("pulse.showShares", box.checked ? "1" : "0");
+    } catch {
+      // Storage may be off: the choice lasts for this page only.
+    }
+    timeline.setShowShares(box.checked);
+  });
+  return box.checked;
+}
 const voice = new VoicePanel({ countsEl: $("voice-counts"), feedEl: $("voice-feed"), emptyEl: $("voice-empty") });
 const poll = new PollPanel(
   {
@@ -42,6 +64,8 @@ const poll = new PollPanel(
 );
 
 const socket = new LiveSocket(root.dataset.wsPath, { onMessage: handleMessage, onStatus: showConnection });
+const thumbnails = new ThumbnailWatch($("gallery"), $("thumb-rate"), (message) => socket.sendJSON(message), (id) => gallery.dropThumbnails(id));
+gallery.onScreen = (id) => thumbnails.visible.has(id);
 
 // --- Messages from the server ---------------------------------------------------------
 
@@ -49,7 +73,10 @@ const handlers = {
   snapshot(msg) {
     if (msg.session) applySession(msg.session);
     state.flags.clear();
-    for (const flag of msg.flags || []) state.flags.set(flagKey(flag), flag);
+    for (const flag of msg.flags || []) {
+      state.flags.set(flagKey(flag), flag);
+      timeline.addFlag(flag);
+    }
     gallery.clear();
     for (const tile of msg.students || []) upsertStudent(tile);
     timeline.setPoints(msg.timeline || []);
@@ -80,10 +107,14 @@ const handlers = {
     const flag = msg.flag;
     const known = state.flags.get(flagKey(flag));
     const isNew = !known || !isActiveFlag(known);
-    state.flags.set(flagKey(flag), flag);
+    state.flags.set(flagKey(flag), known && !isNew ? { cause: known.cause, ...flag } : flag);
+    timeline.addFlag(flag);
     gallery.setFlags(flag.participant_id, activeFlagsFor(flag.participant_id));
     renderFlagList();
-    if (isNew && isActiveFlag(flag)) announce(`${flag.name}: ${FLAG_LABELS[flag.kind] || flag.kind}. ${flag.explanation || ""}`);
+    if (isNew && isActiveFlag(flag)) {
+      const attention = gallery.tiles.get(flag.participant_id)?.data.attention;
+      announce(`${flag.name}: ${flagLabel(flag.kind, attention, flag.cause)}. ${flag.explanation || ""}`);
+    }
   },
   "flag.cleared"(msg) {
     state.flags.set(flagKey(msg.flag), msg.flag);
@@ -148,6 +179,7 @@ function upsertStudent(tile) {
     for (const flag of tile.flags) {
       const full = { name: tile.name, raised_at: flag.since, ...flag, participant_id: tile.id };
       state.flags.set(flagKey(full), full);
+      timeline.addFlag(full);
     }
   }
   gallery.upsert(tile, activeFlagsFor(tile.id));
@@ -175,12 +207,18 @@ function renderStats() {
   }
 }
 
+/** The needs-attention strip: every active flag, in the gallery's order (who needs a look, by name). */
 function renderFlagList() {
-  const active = [...state.flags.values()].filter(isActiveFlag).sort((a, b) => (b.raised_at || 0) - (a.raised_at || 0));
+  const active = [...state.flags.values()].filter(isActiveFlag);
+  const rank = new Map(gallery.ordered().map((entry, i) => [entry.data.id, i]));
+  active.sort((a, b) => (rank.get(a.participant_id) ?? 1e9) - (rank.get(b.participant_id) ?? 1e9) || (a.raised_at || 0) - (b.raised_at || 0));
   const list = $("flag-list");
   const focusedKey = list.contains(document.activeElement) ? document.activeElement.dataset.flagKey : null;
   list.replaceChildren(...active.map((flag) => {
-    const link = h("a", { href: `#student-${flag.participant_id}`, class: "flag-list__name" }, flag.name || "Student");
+    const attention = gallery.tiles.get(flag.participant_id)?.data.attention;
+    const label = flagLabel(flag.kind, attention, flag.cause);
+    const name = flag.name || gettext("Student");
+    const link = h("a", { href: `#student-${flag.participant_id}`, class: "attention-item__name", dir: "auto", title: name, dataset: { flagKey: `${flagKey(flag)}:link` } }, name);
     link.addEventListener("click", (event) => {
       const tile = $(`student-${flag.participant_id}`);
       if (!tile) return;
@@ -190,18 +228,20 @@ function renderFlagList() {
     });
     let dismiss = null;
     if (flag.id) {
-      dismiss = h("button", { type: "button", class: "button button--small button--quiet", dataset: { flagKey: flagKey(flag) } },
-        "Dismiss", h("span", { class: "visually-hidden" }, ` ${FLAG_LABELS[flag.kind] || flag.kind} flag for ${flag.name}`));
+      dismiss = h("button", { type: "button", class: "attention-item__dismiss", dataset: { flagKey: flagKey(flag) }, title: gettext("Dismiss") },
+        h("span", { "aria-hidden": "true" }, "×"),
+        h("span", { class: "visually-hidden" }, format(gettext("Dismiss the %(flag)s flag for %(name)s"), { flag: label, name })));
       dismiss.addEventListener("click", () => dismissFlag(flag.id, dismiss));
     }
-    return h("li", { class: `flag flag--${flag.kind}` },
-      h("p", { class: "flag__text" }, link, " ", h("strong", { class: "flag__kind" }, FLAG_LABELS[flag.kind] || flag.kind)),
-      flag.explanation ? h("p", { class: "flag__why" }, flag.explanation) : null,
-      dismiss);
+    const since = flag.raised_at ? h("time", { class: "attention-item__since", datetime: new Date(flag.raised_at * 1000).toISOString() },
+      format(gettext("since %(time)s"), { time: clock(flag.raised_at) })) : null;
+    return h("li", { class: `attention-item flag--${flag.kind}`, title: flag.explanation || "" },
+      link, " ", h("strong", { class: "attention-item__kind" }, label), " ", since, dismiss);
   }));
-  if (focusedKey) list.querySelector(`button[data-flag-key="${focusedKey}"]`)?.focus();
+  if (focusedKey) list.querySelector(`[data-flag-key="${focusedKey}"]`)?.focus();
   setText($("flag-count"), String(active.length));
   $("flags-empty").hidden = active.length > 0;
+  $("attention-strip").classList.toggle("attention-strip--active", active.length > 0);
 }
 
 function showAlert(alert) {
@@ -244,6 +284,7 @@ function showConnection(status) {
     case "open":
       setText(text, "Connected");
       poll.reset();
+      thumbnails.tell();
       break;
     case "reconnecting": {
       const tick = () => setText(text, `Connection lost · retrying in ${Math.max(1, Math.ceil((status.retryAt - Date.now()) / 1000))} s`);
@@ -280,7 +321,25 @@ function sendOrWarn(message) {
 function dismissFlag(flagId, button) {
   if (!sendOrWarn({ type: "flag.dismiss", flag_id: flagId })) return;
   button.disabled = true;
-  button.firstChild.textContent = "Dismissing…";
+  if (!button.classList.contains("attention-item__dismiss")) button.firstChild.textContent = gettext("Dismissing…");
+}
+
+// Larger tiles on demand: the compact gallery fits a class on one screen; the larger one shows every detail.
+const tileSize = $("tile-size");
+function setLargeTiles(large) {
+  tileSize.setAttribute("aria-pressed", String(large));
+  $("gallery").classList.toggle("gallery--compact", !large);
+  try {
+    localStorage.setItem("pulse.largeTiles", large ? "1" : "0");
+  } catch {
+    // Storage may be off: the choice lasts for this page only.
+  }
+}
+tileSize.addEventListener("click", () => setLargeTiles(tileSize.getAttribute("aria-pressed") !== "true"));
+try {
+  setLargeTiles(localStorage.getItem("pulse.largeTiles") === "1");
+} catch {
+  setLargeTiles(false);
 }
 
 $("sensitivity").addEventListener("change", (event) => {
@@ -354,6 +413,7 @@ setInterval(() => {
   gallery.tick();
   voice.tick();
 }, 15000);
+setInterval(() => gallery.settle(), 1000);
 
 renderStats();
 renderFlagList();

@@ -1,18 +1,15 @@
 // The student gallery: one tile per student, updated in place so focus and layout stay put.
 import { EMOTION_COLORS, emotionLabel } from "../emotions.js";
-import { FLAG_LABELS, QUALITY_LABELS, STATUS_LABELS, VOICE_LABELS } from "../labels.js";
-import { ago, duration, h, pct, setText } from "../util.js";
+import { format, gettext } from "../i18n.js";
+import { FLAG_LABELS, QUALITY_LABELS, STATUS_LABELS, VOICE_LABELS, flagLabel } from "../labels.js";
+import { ago, duration, h, initials, pct, setText } from "../util.js";
+import { NeedOrder, needGroup } from "./order.js";
 
 const SVG = "http://www.w3.org/2000/svg";
+const TRENDS = { rising: gettext("rising"), falling: gettext("falling"), steady: gettext("steady") };
 
 export function isActiveFlag(flag) {
   return !flag.cleared_at && !flag.dismissed;
-}
-
-function initials(name) {
-  const parts = String(name || "?").trim().split(/\s+/).filter(Boolean);
-  const letters = parts.length > 1 ? parts[0][0] + parts[parts.length - 1][0] : (parts[0] || "?").slice(0, 2);
-  return letters.toUpperCase();
 }
 
 /** A stable, calm hue per student for the avatar, from their id. */
@@ -61,20 +58,39 @@ export function drawSparkline(svg, series) {
   return { trend, last: Math.round(last * 100) };
 }
 
+/** The line under a student's name: why they need a look (their flags), or their status. */
+export function tileState(tile, flags) {
+  if (flags.length) return flags.map((flag) => flagLabel(flag.kind, tile.attention, flag.cause)).join(" · ");
+  return STATUS_LABELS[tile.status || "waiting"] || tile.status;
+}
+
+/** Why: the first flag's explanation, why the camera can't see the student, or when they were last seen. */
+export function tileReason(tile, flags) {
+  const status = tile.status || "waiting";
+  if (flags.length) return flags.map((flag) => flag.explanation).filter(Boolean).join(" ");
+  if (status === "cant_see" || status === "no_face") return tile.quality_hint || QUALITY_LABELS[tile.quality] || "";
+  if (status === "disconnected" && tile.last_seen) return format(gettext("Last seen %(ago)s"), { ago: ago(tile.last_seen) });
+  return "";
+}
+
 export class Gallery {
   /**
    * @param {HTMLElement} list the <ul> that holds the tiles
-   * @param {object} options {emotionEnabled, onDismiss(flagId, button)}
+   * @param {object} options {emotionEnabled, onDismiss(flagId, button), onOrder()}
    */
-  constructor(list, { emotionEnabled, onDismiss }) {
+  constructor(list, { emotionEnabled, onDismiss, onOrder = () => {} }) {
     this.list = list;
     this.emotionEnabled = emotionEnabled;
     this.onDismiss = onDismiss;
-    this.tiles = new Map(); // id -> {el, refs, data}
+    this.onOrder = onOrder;
+    this.tiles = new Map(); // id -> {el, refs, data, flags}
+    this.order = new NeedOrder();
+    this.onScreen = () => true; // whether a tile is on screen (thumbs.js): a late thumbnail for one that left is dropped
   }
 
   clear() {
     this.tiles.clear();
+    this.order.clear();
     this.list.replaceChildren();
   }
 
@@ -85,22 +101,46 @@ export class Gallery {
   /** Add or update one student's tile; flags are the student's active flags. */
   upsert(tile, flags) {
     let entry = this.tiles.get(tile.id);
+    const created = !entry;
     if (!entry) {
       entry = this._create(tile);
       this.tiles.set(tile.id, entry);
-      this._insertSorted(entry);
-    } else if (entry.data.name !== tile.name) {
-      entry.data = tile;
-      this._insertSorted(entry);
     }
+    const renamed = entry.data.name !== tile.name;
     entry.data = tile;
+    entry.flags = flags;
     this._update(entry, flags);
+    const moved = this.order.update(tile.id, needGroup(tile.status, flags.length > 0), performance.now());
+    if (created || renamed || moved) this._reorder();
   }
 
   /** Re-render only the flags of one student (after flag.raised / flag.cleared). */
   setFlags(participantId, flags) {
     const entry = this.tiles.get(participantId);
-    if (entry) this._update(entry, flags);
+    if (!entry) return;
+    entry.flags = flags;
+    this._update(entry, flags);
+    if (this.order.update(participantId, needGroup(entry.data.status, flags.length > 0), performance.now())) this._reorder();
+  }
+
+  /** The students in the order they are shown (the attention strip follows it). */
+  ordered() {
+    return [...this.tiles.values()].sort((a, b) => this.order.compare(a.data, b.data));
+  }
+
+  /** One tile's thumbnail (id given) or every one gone: the tile shows its initials again. */
+  dropThumbnails(id) {
+    const entries = id === undefined ? [...this.tiles.values()] : [this.tiles.get(id)].filter(Boolean);
+    for (const { refs } of entries) {
+      refs.snapshot.hidden = true;
+      refs.snapshot.removeAttribute("src");
+      refs.avatar.hidden = false;
+    }
+  }
+
+  /** Every second or so: let calmer students drop back once their hold is over. */
+  settle() {
+    if (this.order.due(performance.now())) this._reorder();
   }
 
   /** Refresh the "2 min ago" texts. */
@@ -108,15 +148,21 @@ export class Gallery {
     for (const entry of this.tiles.values()) {
       const report = entry.data.last_report;
       if (report) setText(entry.refs.reportWhen, ago(report.t));
+      if (entry.data.status === "disconnected") setText(entry.refs.reason, tileReason(entry.data, entry.flags || []));
     }
   }
 
-  _insertSorted(entry) {
-    const name = String(entry.data.name || "").toLocaleLowerCase();
-    const after = [...this.tiles.values()]
-      .filter((other) => other !== entry && other.el.isConnected)
-      .find((other) => String(other.data.name || "").toLocaleLowerCase().localeCompare(name) > 0);
-    this.list.insertBefore(entry.el, after ? after.el : null);
+  /** Move only the tiles that are out of place, and give focus back if a move took it. */
+  _reorder() {
+    const focused = this.list.contains(document.activeElement) ? document.activeElement : null;
+    let cursor = this.list.firstElementChild;
+    for (const entry of this.ordered()) {
+      entry.el.dataset.group = String(this.order.group(entry.data.id));
+      if (entry.el === cursor) cursor = cursor.nextElementSibling;
+      else this.list.insertBefore(entry.el, cursor);
+    }
+    if (focused && document.activeElement !== focused && focused.isConnected) focused.focus({ preventScroll: true });
+    this.onOrder();
   }
 
   _create(tile) {
@@ -125,10 +171,11 @@ export class Gallery {
     const refs = {};
     refs.avatar = h("span", { class: "avatar", "aria-hidden": "true" }, initials(tile.name));
     refs.avatar.style.setProperty("--avatar-hue", String(avatarHue(id)));
-    refs.name = h("h3", { class: "tile__name", id: nameId });
-    refs.badge = h("span", { class: "badge" });
-    refs.reason = h("p", { class: "tile__reason", hidden: true });
-    refs.snapshot = h("img", { class: "tile__snapshot", alt: "", hidden: true, width: "320", height: "240" });
+    refs.snapshot = h("img", { class: "tile__snapshot", alt: "", hidden: true, width: "96", height: "72", decoding: "async" });
+    refs.name = h("h3", { class: "tile__name", id: nameId, dir: "auto" });
+    refs.state = h("span", { class: "tile__state-label" });
+    refs.score = h("span", { class: "tile__score", title: gettext("Engagement, 0 to 100") });
+    refs.reason = h("p", { class: "tile__reason", hidden: true, dir: "auto" });
 
     refs.emotionLabel = h("span", { class: "tile__emotion-label" });
     refs.swatch = h("span", { class: "swatch", "aria-hidden": "true" });
@@ -145,25 +192,26 @@ export class Gallery {
     refs.sparkText = h("span", { class: "visually-hidden" });
     refs.engagement = h("span", { class: "tile__trend-value" });
 
-    refs.flags = h("ul", { class: "tile__flags", "aria-label": `Flags for ${tile.name}` });
+    refs.flags = h("ul", { class: "tile__flags", "aria-label": format(gettext("Flags for %(name)s"), { name: tile.name }) });
     refs.reportKind = h("strong");
-    refs.reportText = h("q", { class: "tile__report-text" });
+    refs.reportText = h("q", { class: "tile__report-text", dir: "auto" });
     refs.reportWhen = h("span", { class: "muted" });
-    refs.report = h("p", { class: "tile__report", hidden: true }, refs.reportKind, " ", refs.reportText, " ", refs.reportWhen);
+    refs.report = h("p", { class: "tile__report", hidden: true, dir: "auto" }, refs.reportKind, " ", refs.reportText, " ", refs.reportWhen);
 
-    const el = h("li", { class: "tile", id: `student-${id}`, "aria-labelledby": nameId },
-      refs.snapshot,
-      h("div", { class: "tile__head" }, refs.avatar, h("div", { class: "tile__who" }, refs.name, refs.badge)),
+    const el = h("li", { class: "tile", id: `student-${id}`, "aria-labelledby": nameId, tabindex: "0", title: tile.name, dataset: { studentId: String(id) } },
+      h("div", { class: "tile__head" },
+        refs.snapshot, refs.avatar,
+        h("div", { class: "tile__who" }, refs.name, h("p", { class: "tile__state" }, refs.state, refs.score))),
       refs.reason,
-      refs.emotion,
-      refs.attention,
-      h("div", { class: "tile__trend" },
-        h("p", { class: "tile__trend-label" }, "Engagement ", refs.engagement),
-        refs.spark, refs.sparkText),
-      refs.flags,
-      refs.report);
-    el.tabIndex = -1; // so "Needs a look" links can move focus to the tile
-    return { el, refs, data: tile };
+      refs.report,
+      h("div", { class: "tile__details" },
+        refs.emotion,
+        refs.attention,
+        h("div", { class: "tile__trend" },
+          h("p", { class: "tile__trend-label" }, gettext("Engagement"), " ", refs.engagement),
+          refs.spark, refs.sparkText),
+        refs.flags));
+    return { el, refs, data: tile, flags: [] };
   }
 
   _update(entry, flags) {
@@ -171,33 +219,30 @@ export class Gallery {
     const status = tile.status || "waiting";
     el.className = `tile tile--${status}${flags.length ? " tile--flagged" : ""}`;
     setText(refs.name, tile.name);
-    setText(refs.badge, STATUS_LABELS[status] || status);
-    refs.badge.className = `badge badge--status-${status}`;
-
-    // Why we cannot see the student, in the server's words when it gave any.
-    let reason = "";
-    if (status === "cant_see" || status === "no_face") {
-      reason = tile.quality_hint || QUALITY_LABELS[tile.quality] || "";
-    } else if (status === "disconnected" && tile.last_seen) {
-      reason = `Last seen ${ago(tile.last_seen)}`;
-    }
+    el.title = tile.name;
+    setText(refs.state, tileState(tile, flags));
+    const reason = tileReason(tile, flags);
     setText(refs.reason, reason);
     refs.reason.hidden = !reason;
 
-    if (tile.snapshot) {
+    if (tile.snapshot && this.onScreen(tile.id)) {
       if (refs.snapshot.getAttribute("src") !== tile.snapshot) refs.snapshot.src = tile.snapshot;
-      refs.snapshot.alt = `Latest snapshot of ${tile.name}`;
+      refs.snapshot.alt = format(gettext("Latest snapshot of %(name)s"), { name: tile.name });
       refs.snapshot.hidden = false;
-    } else {
+      refs.avatar.hidden = true;
+    } else if (!refs.snapshot.hidden && (status === "disconnected" || tile.snapshot === null)) {
+      // No picture while the student is gone or when the teacher turned thumbnails off; otherwise the last
+      // thumbnail stays until the next one (the server sends them only at the chosen rate).
       refs.snapshot.hidden = true;
       refs.snapshot.removeAttribute("src");
+      refs.avatar.hidden = false;
     }
 
     const showEmotion = this.emotionEnabled && !!tile.emotion && (status === "live");
     refs.emotion.hidden = !showEmotion;
     if (showEmotion) {
       setText(refs.emotionLabel, emotionLabel(tile.emotion));
-      setText(refs.confidence, tile.confidence !== null && tile.confidence !== undefined ? `${pct(tile.confidence)} sure` : "");
+      setText(refs.confidence, tile.confidence !== null && tile.confidence !== undefined ? format(gettext("%(share)s sure"), { share: pct(tile.confidence) }) : "");
       const color = EMOTION_COLORS[tile.emotion] || "var(--muted)";
       refs.swatch.style.background = color;
       refs.confFill.style.width = pct(tile.confidence ?? 0);
@@ -209,9 +254,12 @@ export class Gallery {
     setText(refs.attention, attention);
 
     const spark = drawSparkline(refs.spark, tile.sparkline);
-    setText(refs.sparkText, spark ? `Trend ${spark.trend}.` : "");
-    const engagement = tile.engagement ?? (spark ? spark.last : null);
-    setText(refs.engagement, engagement === null || engagement === undefined ? "—" : String(Math.round(engagement)));
+    setText(refs.sparkText, spark ? format(gettext("Trend %(trend)s."), { trend: TRENDS[spark.trend] }) : "");
+    // No score without readings: the server sends null (or "-"), and so does the tile.
+    const score = typeof tile.engagement === "number" ? String(Math.round(tile.engagement)) : "—";
+    setText(refs.engagement, score);
+    setText(refs.score, score);
+    refs.score.hidden = score === "—" || status === "disconnected";
 
     this._renderFlags(entry, flags);
 
@@ -233,12 +281,12 @@ export class Gallery {
   _attentionText(attention, status) {
     if (!attention || status === "disconnected") return "";
     const parts = [];
-    if (attention.visible === false) parts.push("Class tab hidden");
-    else if (attention.visible === true) parts.push("Tab visible");
-    if (attention.focused === false && attention.visible !== false) parts.push("another window focused");
-    else if (attention.focused === true) parts.push("focused");
+    if (attention.visible === false) parts.push(gettext("Class tab hidden"));
+    else if (attention.visible === true) parts.push(gettext("Tab visible"));
+    if (attention.focused === false && attention.visible !== false) parts.push(gettext("another window focused"));
+    else if (attention.focused === true) parts.push(gettext("focused"));
     if (attention.idle_s !== null && attention.idle_s !== undefined) {
-      parts.push(attention.idle_s < 5 ? "active now" : `idle ${duration(attention.idle_s)}`);
+      parts.push(attention.idle_s < 5 ? gettext("active now") : format(gettext("idle %(duration)s"), { duration: duration(attention.idle_s) }));
     }
     return parts.join(" · ");
   }
@@ -256,22 +304,24 @@ export class Gallery {
     }
     for (const flag of flags) {
       const key = `${flag.kind}:${flag.id ?? ""}`;
+      const label = flagLabel(flag.kind, tile.attention, flag.cause);
       let li = [...refs.flags.children].find((el) => el.dataset.flagKey === key);
       if (!li) {
         let button = null;
         if (flag.id) {
           button = h("button", { type: "button", class: "button button--small button--quiet" },
-            "Dismiss", h("span", { class: "visually-hidden" }, ` ${FLAG_LABELS[flag.kind] || flag.kind} flag for ${tile.name}`));
+            gettext("Dismiss"), h("span", { class: "visually-hidden" }, " " + format(gettext("%(flag)s flag for %(name)s"), { flag: FLAG_LABELS[flag.kind] || flag.kind, name: tile.name })));
           button.addEventListener("click", () => this.onDismiss(flag.id, button));
         }
         li = h("li", { class: `flag flag--${flag.kind}`, dataset: { flagKey: key } },
           h("p", { class: "flag__text" },
-            h("strong", { class: "flag__kind" }, FLAG_LABELS[flag.kind] || flag.kind),
+            h("strong", { class: "flag__kind" }, label),
             " ",
-            h("span", { class: "flag__why" }, flag.explanation || "")),
+            h("span", { class: "flag__why", dir: "auto" }, flag.explanation || "")),
           button);
         refs.flags.append(li);
       } else {
+        setText(li.querySelector(".flag__kind"), label);
         setText(li.querySelector(".flag__why"), flag.explanation || "");
       }
     }

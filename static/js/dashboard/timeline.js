@@ -1,18 +1,26 @@
-// The class mood timeline: a live Plotly chart over the whole session.
+// The class timeline: a live Plotly chart over the whole session that a teacher can act on.
 //
-// Emotion on:  stacked areas of the seven emotions' shares, engagement/attention lines below,
-//              and a strip of student-voice markers ("I'm confused", "Too fast").
-// Emotion off: attention, engagement and "face in view" lines, and the same voice strip.
+// Top:    engagement, attention and "face in view" (0-100); with the expression toggle on (and emotion estimates
+//         on), the seven expressions' shares as stacked areas above them.
+// Below:  one row per kind of moment: confused flags, then each student-voice tap kind ("I'm confused",
+//         "Too fast", ...), every tap marked at its time.
 import { EMOTIONS, EMOTION_COLORS, EMOTION_LABELS } from "../emotions.js";
-import { VOICE_LABELS } from "../labels.js";
+import { format, gettext } from "../i18n.js";
+import { VOICE_KINDS, VOICE_LABELS } from "../labels.js";
 import { clock, plotlyText, setText } from "../util.js";
 
+// One colour and symbol per tap kind (Okabe-Ito; the row's label says the kind, never the colour alone).
 const VOICE_MARKERS = {
-  confused: { label: VOICE_LABELS.confused, color: "#B42318", symbol: "diamond" },
-  too_fast: { label: VOICE_LABELS.too_fast, color: "#7A4BD0", symbol: "triangle-right" },
+  confused: { color: "#B42318", symbol: "diamond" },
+  too_fast: { color: "#7A4BD0", symbol: "triangle-right" },
+  too_slow: { color: "#0072B2", symbol: "triangle-left" },
+  all_good: { color: "#009E73", symbol: "circle" },
+  raise_hand: { color: "#E69F00", symbol: "star" },
 };
+const CONFUSED_FLAG = { color: "#D55E00", symbol: "square" };
 const LINE_COLORS = { engagement: "#2F55D4", attention: "#475467", present: "#009E73" };
 const MIN_RENDER_GAP_MS = 800;
+const NARROW_PX = 640;
 
 /** Plotly reads date strings without a zone as-is: give it the viewer's local wall time. */
 function localDate(t) {
@@ -22,25 +30,36 @@ function localDate(t) {
 }
 
 export class Timeline {
-  constructor(el, { emotionEnabled, summaryEl }) {
+  /**
+   * @param {HTMLElement} el the chart's box
+   * @param {object} options {emotionEnabled, summaryEl, showShares (the expression toggle's state)}
+   */
+  constructor(el, { emotionEnabled, summaryEl, showShares = false }) {
     this.el = el;
     this.summaryEl = summaryEl;
     this.emotionEnabled = emotionEnabled;
+    this.showShares = showShares;
     this.points = [];
     this.voice = [];
+    this.flags = new Map(); // "participant:raised_at" -> confused flag
     this.revision = 0;
     this.pending = false;
     this.lastRender = 0;
     this.available = typeof window.Plotly !== "undefined";
     if (!this.available) {
       el.classList.add("timeline__chart--missing");
-      el.textContent = "The chart could not be loaded; the numbers above still update live.";
+      el.textContent = gettext("The chart could not be loaded; the numbers above still update live.");
     }
   }
 
   setEmotionEnabled(enabled) {
     if (enabled === this.emotionEnabled) return;
     this.emotionEnabled = enabled;
+    this.schedule();
+  }
+
+  setShowShares(show) {
+    this.showShares = show;
     this.schedule();
   }
 
@@ -73,6 +92,15 @@ export class Timeline {
     this.schedule();
   }
 
+  /** A confused flag (raised at `raised_at`, by `name`): marked on its row; other kinds are the tiles' business. */
+  addFlag(flag) {
+    if (flag.kind !== "confused" || !flag.raised_at) return;
+    const key = `${flag.participant_id}:${flag.raised_at}`;
+    if (this.flags.has(key)) return;
+    this.flags.set(key, flag);
+    this.schedule();
+  }
+
   /** Render at most about once a second, however fast points arrive. */
   schedule() {
     this._summarize();
@@ -86,14 +114,18 @@ export class Timeline {
     }), wait);
   }
 
+  get _shares() {
+    return this.emotionEnabled && this.showShares;
+  }
+
   _summarize() {
     const last = this.points[this.points.length - 1];
     if (!last) {
-      setText(this.summaryEl, "Waiting for the first readings…");
+      setText(this.summaryEl, gettext("Waiting for the first readings…"));
       return;
     }
     const parts = [];
-    if (this.emotionEnabled && last.shares) {
+    if (this._shares && last.shares) {
       const top = Object.entries(last.shares)
         .filter(([, share]) => share > 0)
         .sort((a, b) => b[1] - a[1])
@@ -101,17 +133,25 @@ export class Timeline {
         .map(([emotion, share]) => `${EMOTION_LABELS[emotion] || emotion} ${Math.round(share * 100)}%`);
       if (top.length) parts.push(top.join(", "));
     }
-    if (last.engagement !== null && last.engagement !== undefined) parts.push(`engagement ${Math.round(last.engagement)}`);
-    if (last.attention !== null && last.attention !== undefined) parts.push(`attention ${Math.round(last.attention)}`);
-    parts.push(`${last.present ?? 0} of ${last.connected ?? 0} in view`);
-    setText(this.summaryEl, `At ${clock(last.t)}: ${parts.join(" · ")}.`);
+    if (typeof last.engagement === "number") parts.push(format(gettext("engagement %(n)s"), { n: Math.round(last.engagement) }));
+    if (typeof last.attention === "number") parts.push(format(gettext("attention %(n)s"), { n: Math.round(last.attention) }));
+    parts.push(format(gettext("%(present)s of %(connected)s in view"), { present: last.present ?? 0, connected: last.connected ?? 0 }));
+    const since = last.t - 600;
+    const taps = this.voice.filter((r) => r.t >= since && r.kind === "confused").length;
+    const flagged = [...this.flags.values()].filter((f) => f.raised_at >= since).length;
+    if (taps || flagged) parts.push(format(gettext("confused in the last 10 min: %(taps)s taps, %(flags)s flags"), { taps, flags: flagged }));
+    setText(this.summaryEl, format(gettext("At %(time)s: %(parts)s."), { time: clock(last.t), parts: parts.join(" · ") }));
+  }
+
+  /** The rows of moments, top to bottom: confused flags, then each tap kind. */
+  _rows() {
+    return [gettext("Confused flag"), ...VOICE_KINDS.filter((k) => k in VOICE_MARKERS).map((k) => VOICE_LABELS[k] || k)];
   }
 
   _traces() {
     const x = this.points.map((p) => localDate(p.t));
     const traces = [];
-    const lineAxis = this.emotionEnabled ? "y2" : "y";
-    if (this.emotionEnabled) {
+    if (this._shares) {
       for (const emotion of EMOTIONS) {
         traces.push({
           type: "scatter",
@@ -119,10 +159,11 @@ export class Timeline {
           name: EMOTION_LABELS[emotion],
           x,
           y: this.points.map((p) => (p.shares && p.shares[emotion]) || 0),
+          yaxis: "y4",
           stackgroup: "mood",
-          line: { width: 0.5, color: EMOTION_COLORS[emotion], shape: "spline", smoothing: 0.6 },
+          line: { width: 0.5, color: EMOTION_COLORS[emotion] },
           fillcolor: EMOTION_COLORS[emotion],
-          hovertemplate: `${EMOTION_LABELS[emotion]}: %{y:.0%}<extra></extra>`,
+          hovertemplate: `${plotlyText(EMOTION_LABELS[emotion])}: %{y:.0%}<extra></extra>`,
           legendgroup: "mood",
         });
       }
@@ -133,82 +174,110 @@ export class Timeline {
       name,
       x,
       y: values,
-      yaxis: lineAxis,
       connectgaps: false,
       line: { width: 2, color: LINE_COLORS[key], dash },
-      hovertemplate: `${name}: %{y:.0f}<extra></extra>`,
+      hovertemplate: `${plotlyText(name)}: %{y:.0f}<extra></extra>`,
       legendgroup: "lines",
     });
-    traces.push(line("engagement", "Engagement", this.points.map((p) => p.engagement ?? null), "solid"));
-    traces.push(line("attention", "Attention", this.points.map((p) => p.attention ?? null), "dot"));
-    if (!this.emotionEnabled) {
-      traces.push(line("present", "Face in view (%)",
-        this.points.map((p) => (p.connected ? Math.round((100 * (p.present || 0)) / p.connected) : null)), "dash"));
-    }
+    traces.push(line("engagement", gettext("Engagement"), this.points.map((p) => p.engagement ?? null), "solid"));
+    traces.push(line("attention", gettext("Attention"), this.points.map((p) => p.attention ?? null), "dot"));
+    traces.push(line("present", gettext("Face in view (%)"),
+      this.points.map((p) => (p.connected ? Math.round((100 * (p.present || 0)) / p.connected) : null)), "dash"));
+
+    const rows = this._rows();
+    const flags = [...this.flags.values()];
+    traces.push({
+      type: "scatter",
+      mode: "markers",
+      name: rows[0],
+      x: flags.map((f) => localDate(f.raised_at)),
+      y: flags.map(() => rows[0]),
+      text: flags.map((f) => plotlyText(f.explanation ? `${f.name}: ${f.explanation}` : f.name)),
+      yaxis: "y3",
+      showlegend: false,
+      marker: { symbol: CONFUSED_FLAG.symbol, size: 10, color: CONFUSED_FLAG.color, line: { width: 1, color: "#fff" } },
+      hovertemplate: `${plotlyText(rows[0])}: %{text}<extra></extra>`,
+    });
     for (const [kind, marker] of Object.entries(VOICE_MARKERS)) {
+      const label = VOICE_LABELS[kind] || kind;
       const reports = this.voice.filter((r) => r.kind === kind);
       traces.push({
         type: "scatter",
         mode: "markers",
-        name: marker.label,
+        name: label,
         x: reports.map((r) => localDate(r.t)),
-        y: reports.map(() => marker.label),
+        y: reports.map(() => label),
         text: reports.map((r) => plotlyText(r.text ? `${r.name}: “${r.text}”` : r.name)),
         yaxis: "y3",
-        marker: { symbol: marker.symbol, size: 11, color: marker.color, line: { width: 1, color: "#fff" } },
-        hovertemplate: `${marker.label}: %{text}<extra></extra>`,
-        legendgroup: "voice",
+        showlegend: false,
+        marker: { symbol: marker.symbol, size: 10, color: marker.color, line: { width: 1, color: "#fff" } },
+        hovertemplate: `${plotlyText(label)}: %{text}<extra></extra>`,
       });
     }
     return traces;
   }
 
   _layout() {
-    const axisFont = { size: 11, color: "#5b6475" };
+    const narrow = this.el.clientWidth > 0 && this.el.clientWidth < NARROW_PX;
+    const axisFont = { size: narrow ? 10 : 11, color: "#5b6475" };
     const grid = "#e7eaf0";
+    const rows = this._rows();
+    // Heights: the moments' rows get a fixed band; the lines (and the shares, when shown) share the rest.
+    const height = this._shares ? 520 : 400;
+    const rowsTop = 0.36;
     const layout = {
       datarevision: ++this.revision,
-      uirevision: this.emotionEnabled ? "mood" : "attention",
-      height: 440,
-      margin: { l: 16, r: 16, t: 40, b: 24 },
+      uirevision: this._shares ? "shares" : "lines",
+      height,
+      margin: { l: 8, r: 12, t: narrow && this._shares ? 84 : 28, b: narrow ? 40 : 20 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
-      font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12, color: "#1d2330" },
+      font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: narrow ? 11 : 12, color: "#1d2330" },
       showlegend: true,
-      // "normal": one row that wraps, rather than a column per legend group.
-      legend: { orientation: "h", traceorder: "normal", x: 0, y: 1.02, yanchor: "bottom", font: { size: 11 }, bgcolor: "rgba(255,255,255,0)" },
+      // One row that wraps: only the lines (and the shares) have legend entries; the moments' rows are labelled.
+      legend: {
+        orientation: "h", traceorder: "normal", x: 0, y: 1.0, yanchor: "bottom", font: { size: narrow ? 10 : 11 }, bgcolor: "rgba(255,255,255,0)",
+        // On a phone, the ten entries with expression shares go three a row: the legend stays shorter than the plot.
+        ...(narrow && this._shares ? { entrywidth: 0.33, entrywidthmode: "fraction" } : {}),
+      },
       hovermode: "x unified",
       xaxis: {
         type: "date",
         tickfont: axisFont,
         gridcolor: grid,
-        rangeslider: { visible: true, thickness: 0.1, bgcolor: "#f5f7fb", bordercolor: "#dfe3ea", borderwidth: 1 },
+        nticks: narrow ? 4 : 10,
+        rangeslider: { visible: !narrow, thickness: 0.08, bgcolor: "#f5f7fb", bordercolor: "#dfe3ea", borderwidth: 1 },
         anchor: "y3",
       },
       yaxis3: {
-        domain: [0, 0.13],
+        domain: [0, rowsTop - 0.04],
         type: "category",
         categoryorder: "array",
-        categoryarray: Object.values(VOICE_MARKERS).map((m) => m.label),
+        categoryarray: [...rows].reverse(),
         tickfont: axisFont,
         gridcolor: grid,
         fixedrange: true,
         automargin: true,
-        range: [-0.6, 1.6],
+        range: [-0.6, rows.length - 0.4],
+      },
+      yaxis: {
+        domain: this._shares ? [rowsTop, 0.62] : [rowsTop, 1],
+        range: [0, 100],
+        tickvals: [0, 50, 100],
+        tickfont: axisFont,
+        gridcolor: grid,
+        fixedrange: true,
+        automargin: true,
       },
     };
-    if (this.emotionEnabled && !this.points.some((p) => p.shares && Object.values(p.shares).some((v) => v > 0))) {
-      // Faces seen but no expression estimated (no emotion model on this server, or no face yet).
-      layout.annotations = [{
-        text: this.points.length ? "No expressions estimated yet" : "Waiting for the first readings",
-        xref: "paper", yref: "paper", x: 0.5, y: 0.73, showarrow: false, font: { size: 13, color: "#5b6475" },
-      }];
-    }
-    if (this.emotionEnabled) {
-      layout.yaxis = { domain: [0.46, 1], range: [0, 1], tickformat: ".0%", tickfont: axisFont, gridcolor: grid, fixedrange: true, automargin: true, title: { text: "Share", font: axisFont } };
-      layout.yaxis2 = { domain: [0.19, 0.4], range: [0, 100], tickvals: [0, 50, 100], tickfont: axisFont, gridcolor: grid, fixedrange: true, automargin: true, title: { text: "0–100", font: axisFont } };
-    } else {
-      layout.yaxis = { domain: [0.2, 1], range: [0, 100], tickvals: [0, 25, 50, 75, 100], tickfont: axisFont, gridcolor: grid, fixedrange: true, automargin: true, title: { text: "0–100", font: axisFont } };
+    if (this._shares) {
+      layout.yaxis4 = { domain: [0.66, 1], range: [0, 1], tickformat: ".0%", tickvals: [0, 0.5, 1], tickfont: axisFont, gridcolor: grid, fixedrange: true, automargin: true };
+      if (!this.points.some((p) => p.shares && Object.values(p.shares).some((v) => v > 0))) {
+        layout.annotations = [{
+          text: gettext("No expressions estimated yet"),
+          xref: "paper", yref: "paper", x: 0.5, y: 0.83, showarrow: false, font: { size: 13, color: "#5b6475" },
+        }];
+      }
     }
     return layout;
   }

@@ -1,6 +1,7 @@
 // The side panels: student voice (counts and recent feed) and the pulse-check poll.
 import { POLL_OPTION_LABELS, VOICE_KINDS, VOICE_LABELS, VOICE_REPORTED, voiceCountPhrase } from "../labels.js";
 import { POLL_ANSWERS } from "../vocabulary.js";
+import { gettext } from "../i18n.js";
 import { ago, clock, h, setText } from "../util.js";
 
 const FEED_LIMIT = 30;
@@ -54,9 +55,9 @@ export class VoicePanel {
     this.feedEl.replaceChildren(...this.recent.map((r) =>
       h("li", { class: `feed__item feed__item--${r.kind}` },
         h("p", { class: "feed__line" },
-          h("strong", {}, r.name || "A student"), " ",
+          h("strong", { dir: "auto" }, r.name || gettext("A student")), " ",
           VOICE_REPORTED[r.kind] || VOICE_LABELS[r.kind] || r.kind),
-        r.text ? h("p", { class: "feed__text" }, h("q", {}, r.text)) : null,
+        r.text ? h("p", { class: "feed__text" }, h("q", { dir: "auto" }, r.text)) : null,
         h("p", { class: "feed__when muted small" },
           h("time", { datetime: new Date(r.t * 1000).toISOString(), title: clock(r.t, true) },
             h("span", { dataset: { t: String(r.t) } }, ago(r.t)))))));
