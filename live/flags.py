@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from classroom.groups import teachers_group
 from engagement import core
+from engagement.explanations import explanation_text
 from engagement.models import Flag
 from engagement.rows import as_datetime
 from live.payloads import Outgoing, flag_message
@@ -24,7 +25,9 @@ def flag_events_store(
                 participant_id=event.participant_id,
                 kind=event.kind,
                 raised_at=as_datetime(event.t),
-                explanation=event.explanation,
+                explanation=explanation_text(event.explanation),
+                explanation_messages=event.explanation,
+                cause=event.cause,
             )
             record.flag_ids[event.kind] = flag.pk
         else:

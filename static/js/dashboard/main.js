@@ -1,10 +1,11 @@
 // The teacher's live dashboard: speaks the teacher side of protocol v1 (docs/protocol.md).
 import { LiveSocket } from "../live-socket.js";
-import { FLAG_LABELS, VOICE_REPORTED } from "../labels.js";
+import { VOICE_REPORTED } from "../labels.js";
 import { announcer, h, setText } from "../util.js";
 import { Gallery, isActiveFlag } from "./tiles.js";
 import { Timeline } from "./timeline.js";
 import { PollPanel, VoicePanel } from "./voice.js";
+import { explanationText, flagLabel } from "../explanations.js";
 
 const root = document.getElementById("dashboard");
 const $ = (id) => document.getElementById(id);
@@ -83,7 +84,7 @@ const handlers = {
     state.flags.set(flagKey(flag), flag);
     gallery.setFlags(flag.participant_id, activeFlagsFor(flag.participant_id));
     renderFlagList();
-    if (isNew && isActiveFlag(flag)) announce(`${flag.name}: ${FLAG_LABELS[flag.kind] || flag.kind}. ${flag.explanation || ""}`);
+    if (isNew && isActiveFlag(flag)) announce(`${flag.name}: ${flagLabel(flag)}. ${explanationText(flag)}`);
   },
   "flag.cleared"(msg) {
     state.flags.set(flagKey(msg.flag), msg.flag);
@@ -191,12 +192,12 @@ function renderFlagList() {
     let dismiss = null;
     if (flag.id) {
       dismiss = h("button", { type: "button", class: "button button--small button--quiet", dataset: { flagKey: flagKey(flag) } },
-        "Dismiss", h("span", { class: "visually-hidden" }, ` ${FLAG_LABELS[flag.kind] || flag.kind} flag for ${flag.name}`));
+        "Dismiss", h("span", { class: "visually-hidden" }, ` ${flagLabel(flag)} flag for ${flag.name}`));
       dismiss.addEventListener("click", () => dismissFlag(flag.id, dismiss));
     }
     return h("li", { class: `flag flag--${flag.kind}` },
-      h("p", { class: "flag__text" }, link, " ", h("strong", { class: "flag__kind" }, FLAG_LABELS[flag.kind] || flag.kind)),
-      flag.explanation ? h("p", { class: "flag__why" }, flag.explanation) : null,
+      h("p", { class: "flag__text" }, link, " ", h("strong", { class: "flag__kind" }, flagLabel(flag))),
+      explanationText(flag) ? h("p", { class: "flag__why" }, explanationText(flag)) : null,
       dismiss);
   }));
   if (focusedKey) list.querySelector(`button[data-flag-key="${focusedKey}"]`)?.focus();

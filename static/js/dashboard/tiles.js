@@ -1,7 +1,8 @@
 // The student gallery: one tile per student, updated in place so focus and layout stay put.
 import { EMOTION_COLORS, emotionLabel } from "../emotions.js";
-import { FLAG_LABELS, QUALITY_LABELS, STATUS_LABELS, VOICE_LABELS } from "../labels.js";
+import { QUALITY_LABELS, STATUS_LABELS, VOICE_LABELS } from "../labels.js";
 import { ago, duration, h, pct, setText } from "../util.js";
+import { explanationText, flagLabel } from "../explanations.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -261,18 +262,18 @@ export class Gallery {
         let button = null;
         if (flag.id) {
           button = h("button", { type: "button", class: "button button--small button--quiet" },
-            "Dismiss", h("span", { class: "visually-hidden" }, ` ${FLAG_LABELS[flag.kind] || flag.kind} flag for ${tile.name}`));
+            "Dismiss", h("span", { class: "visually-hidden" }, ` ${flagLabel(flag)} flag for ${tile.name}`));
           button.addEventListener("click", () => this.onDismiss(flag.id, button));
         }
         li = h("li", { class: `flag flag--${flag.kind}`, dataset: { flagKey: key } },
           h("p", { class: "flag__text" },
-            h("strong", { class: "flag__kind" }, FLAG_LABELS[flag.kind] || flag.kind),
+            h("strong", { class: "flag__kind" }, flagLabel(flag)),
             " ",
-            h("span", { class: "flag__why" }, flag.explanation || "")),
+            h("span", { class: "flag__why" }, explanationText(flag))),
           button);
         refs.flags.append(li);
       } else {
-        setText(li.querySelector(".flag__why"), flag.explanation || "");
+        setText(li.querySelector(".flag__why"), explanationText(flag));
       }
     }
     refs.flags.hidden = flags.length === 0;
