@@ -2,7 +2,7 @@
 // (flagged, or tapping "I'm confused"), the share on the lesson (class tab on screen and focused), class engagement,
 // the share with a face in view, and every voice tap kind marked on a strip below. The data is the report's
 // timeline (engagement/core/timeline.py: MoodPoint.to_dict).
-import { format, gettext, ngettext } from "./i18n.js";
+import { format, gettext } from "./i18n.js";
 import { REPORT_KINDS, REPORT_LABELS } from "./vocabulary.js";
 import { clock, pct, plotlyText, setText } from "./util.js";
 
@@ -35,8 +35,9 @@ function line(name, color, points, value, dash = "solid") {
   };
 }
 
-/** The traces: four 0-100 lines on the main axis, and one marker trace per tap kind on the strip below. */
-export function timelineTraces(points) {
+/** The traces: four 0-100 lines on the main axis, and one marker trace per tap kind on the strip below (each tap
+ * at its moment, with who tapped and their note). */
+export function timelineTraces(points, voice) {
   const traces = [
     line(gettext("Confused (share of the class)"), SERIES_COLORS.confused, points, (p) => percentOf(p.confused_share)),
     line(gettext("On the lesson (share of the class)"), SERIES_COLORS.attentive, points, (p) => percentOf(p.attentive_share), "dot"),
@@ -45,14 +46,15 @@ export function timelineTraces(points) {
       (p) => (p.connected ? Math.round((100 * (p.present || 0)) / p.connected) : null), "dash"),
   ];
   REPORT_KINDS.forEach((kind, row) => {
-    const withTaps = points.filter((p) => p.taps && p.taps[kind] > 0);
+    const taps = voice.filter((tap) => tap.kind === kind);
     const marker = TAP_MARKERS[kind] || { color: "#5b6475", symbol: "circle" };
     const label = REPORT_LABELS[kind] || kind;
     traces.push({
       type: "scatter", mode: "markers", name: label, yaxis: "y2",
-      x: withTaps.map((p) => localDate(p.t)), y: withTaps.map(() => row),
-      text: withTaps.map((p) => plotlyText(format(ngettext("%(n)s tap", "%(n)s taps", p.taps[kind]), { n: p.taps[kind] }))),
-      marker: { symbol: marker.symbol, size: withTaps.map((p) => 8 + 2 * Math.min(p.taps[kind], 6)), color: marker.color, line: { width: 1, color: "#fff" } },
+      x: taps.map((tap) => localDate(tap.t)), y: taps.map(() => row),
+      // Names and notes are the students' own words: plain text, never markup in the hover label.
+      text: taps.map((tap) => plotlyText(tap.text ? `${tap.name}: “${tap.text}”` : tap.name)),
+      marker: { symbol: marker.symbol, size: 10, color: marker.color, line: { width: 1, color: "#fff" } },
       hovertemplate: `${plotlyText(label)} · %{text}<extra></extra>`,
     });
   });
@@ -76,7 +78,7 @@ export function timelineSummary(points) {
   return parts.join(" ");
 }
 
-export function drawTimeline(el, summaryEl, points) {
+export function drawTimeline(el, summaryEl, points, voice = []) {
   if (summaryEl) setText(summaryEl, timelineSummary(points));
   if (!el || typeof window.Plotly === "undefined") return;
   const layout = {
@@ -95,6 +97,6 @@ export function drawTimeline(el, summaryEl, points) {
       tickvals: REPORT_KINDS.map((_, i) => i), ticktext: REPORT_KINDS.map((kind) => plotlyText(REPORT_LABELS[kind] || kind)), tickfont: AXIS_FONT,
     },
   };
-  window.Plotly.react(el, timelineTraces(points), layout, { displayModeBar: false, responsive: true, displaylogo: false })
+  window.Plotly.react(el, timelineTraces(points, voice), layout, { displayModeBar: false, responsive: true, displaylogo: false })
     .catch((err) => console.error(err));
 }

@@ -31,7 +31,8 @@ function valueAt(curve, t) {
 function drawClassTimeline() {
   const el = document.getElementById("report-timeline");
   if (!el) return;
-  drawTimeline(el, document.getElementById("report-timeline-summary"), readJSON("report-timeline-data", []));
+  drawTimeline(el, document.getElementById("report-timeline-summary"), readJSON("report-timeline-data", []),
+    readJSON("report-voice-data", []));
 }
 
 function drawCurve() {
