@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from classroom import services
 from classroom.broadcast import session_ended_broadcast
@@ -166,7 +167,8 @@ class ClassSessionAdmin(admin.ModelAdmin):
             if services.session_end(session=session):
                 async_to_sync(session_ended_broadcast)(session.pk)  # the students' pages and dashboards are told
                 ended += 1
-        self.message_user(request, _("Ended %(n)s session(s).") % {"n": ended}, messages.SUCCESS)
+        text = ngettext("Ended %(n)s session.", "Ended %(n)s sessions.", ended) % {"n": ended}
+        self.message_user(request, text, messages.SUCCESS)
 
     @admin.display(description="Report")
     def report(self, obj: ClassSession) -> str:
