@@ -14,6 +14,7 @@ from engagement.core import FlagEvent
 from engagement.core import MoodPoint as CorePoint
 from engagement.core import Reading as CoreReading
 from engagement.core.explain import Explanation, from_text
+from engagement.explanations import explanation_text
 from engagement.models import EMOTION_FIELDS, Flag, MoodPoint, Reading
 
 # A reading's columns in core.Reading's field order (probabilities spread over the EMOTION_FIELDS).
@@ -118,6 +119,20 @@ def readings_from_values(rows: list[tuple[Any, ...]]) -> list[CoreReading]:
 
 
 # --- flags
+
+
+def flag_row(session_id: int, event: FlagEvent) -> Flag:
+    """The row that stores a raised flag (unsaved): its explanation as messages, and as text in the site's language
+    for exports and search."""
+    return Flag(
+        session_id=session_id,
+        participant_id=event.participant_id,
+        kind=event.kind,
+        raised_at=as_datetime(event.t),
+        explanation=explanation_text(event.explanation),
+        explanation_messages=event.explanation,
+        cause=event.cause,
+    )
 
 
 def flag_explanation(flag: Flag) -> Explanation:

@@ -16,8 +16,8 @@ from django.urls import reverse
 from classroom.models import ClassSession
 from classroom.vocabulary import SENSITIVITY_LABELS
 from engagement.core import CAMERA_STATES, FLAG_LABELS, QUALITY_HINTS, REPORT_LABELS
-from engagement.models import EMOTION_FIELDS, Flag, SelfReport
 from engagement.core.explain import MESSAGES
+from engagement.models import EMOTION_FIELDS, Flag, SelfReport
 from engagement.vocabulary import vocabulary
 from inference import EMOTIONS
 from live import protocol
