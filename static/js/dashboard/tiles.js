@@ -211,7 +211,8 @@ export class Gallery {
 
     const spark = drawSparkline(refs.spark, tile.sparkline);
     setText(refs.sparkText, spark ? `Trend ${spark.trend}.` : "");
-    const engagement = tile.engagement ?? (spark ? spark.last : null);
+    // None when the student was not seen in their latest reading: "—", never the sparkline's older value.
+    const engagement = tile.engagement;
     setText(refs.engagement, engagement === null || engagement === undefined ? "—" : String(Math.round(engagement)));
 
     this._renderFlags(entry, flags);
