@@ -336,11 +336,14 @@ function showEnded() {
   badge.className = "badge badge--neutral";
   endForm.hidden = true;
   hideLiveControls();
-  // The students' sockets were closed with the session: their tiles and the numbers say so.
+  // The students' sockets were closed with the session: their tiles and the numbers say so. Nothing live stays
+  // on an ended dashboard (as an ended session's snapshot carries none): the report has the session's numbers.
   for (const { data } of gallery.tiles.values()) {
-    if (data.status !== "disconnected") upsertStudent({ ...data, status: "disconnected", flags: undefined });
+    upsertStudent({ ...data, status: "disconnected", engagement: null, emotion: null, flags: [] });
   }
+  state.latestPoint = null;
   renderStats();
+  renderFlagList();
   const panel = $("ended-panel");
   panel.hidden = false;
   panel.focus();
