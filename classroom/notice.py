@@ -95,13 +95,13 @@ def _purpose(*, emotion_on: bool) -> list[str]:
     if emotion_on:
         score = gettext(
             "From all this your teacher sees an engagement score from 0 to 100 next to your name, and labels such as "
-            "Confused, Bored or Absent (for example when this tab is hidden for a while), each with its reason in "
+            "Confused, Bored, Away or Tab hidden (when this tab is hidden for a while), each with its reason in "
             "words."
         )
     else:
         score = gettext(
             "From all this your teacher sees an engagement score from 0 to 100 next to your name, and labels such as "
-            "Bored or Absent (for example when this tab is hidden for a while), each with its reason in words."
+            "Bored, Away or Tab hidden (when this tab is hidden for a while), each with its reason in words."
         )
     days = settings.READING_RETENTION_DAYS
     return [

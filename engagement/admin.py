@@ -1,9 +1,18 @@
+from datetime import datetime
+
+from asgiref.sync import async_to_sync
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from classroom import services
+from classroom.broadcast import session_ended_broadcast
 from classroom.models import ClassSession, Participant
 from engagement.models import Flag, MoodPoint, Poll, PollAnswer, Reading, ReadingPurge, SelfReport
 from engagement.retention import participant_erase, session_readings_purge
@@ -12,11 +21,35 @@ from engagement.retention import participant_erase, session_readings_purge
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Recorded data is evidence: admins review and delete it, never edit it."""
 
+    @admin.display(description=_("Session"), ordering="session__started_at")
+    def session_title(self, obj: Reading) -> str:
+        return session_label(obj.session)
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+def to_the_second(value: datetime | None) -> str:
+    """A moment with its seconds, in the admin's time zone: readings come seconds apart."""
+    return "—" if value is None else date_format(timezone.localtime(value), "Y-m-d H:i:s")
+
+
+def seconds_column(field: str, description: str):  # type: ignore[no-untyped-def]
+    """A list column showing `field` to the second, sortable by it."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self: admin.ModelAdmin, obj: object) -> str:
+        return to_the_second(getattr(obj, field))
+
+    return column
+
+
+def session_label(session: ClassSession) -> str:
+    """The session as its teacher named it (its class has a column of its own)."""
+    return session.display_title
 
 
 def report_link(session_id: int) -> str:
@@ -25,7 +58,9 @@ def report_link(session_id: int) -> str:
 
 @admin.register(Reading)
 class ReadingAdmin(ReadOnlyAdmin):
-    list_display = ["participant", "session", "t", "camera", "face", "quality", "p_neutral", "tab_visible"]
+    list_display = ["participant", "session_title", "time", "camera", "face", "quality", "p_neutral", "tab_visible"]
+    ordering = ["-t", "-pk"]  # the newest first: what an admin checking a live class looks for
+    time = seconds_column("t", _("Time"))
     list_filter = ["face", "quality", "camera", "tab_visible", "session__course"]
     search_fields = ["participant__display_name", "session__code", "session__title", "session__course__name"]
     date_hierarchy = "t"
@@ -35,7 +70,11 @@ class ReadingAdmin(ReadOnlyAdmin):
 
 @admin.register(Flag)
 class FlagAdmin(ReadOnlyAdmin):
-    list_display = ["participant", "kind", "session", "raised_at", "cleared_at", "dismissed_at"]
+    list_display = ["participant", "kind", "session_title", "raised", "cleared", "dismissed"]
+    ordering = ["-raised_at", "-pk"]
+    raised = seconds_column("raised_at", _("Raised"))
+    cleared = seconds_column("cleared_at", _("Cleared"))
+    dismissed = seconds_column("dismissed_at", _("Dismissed"))
     list_filter = ["kind", ("dismissed_at", admin.EmptyFieldListFilter), "session__course"]
     search_fields = ["participant__display_name", "explanation", "session__code", "session__course__name"]
     date_hierarchy = "raised_at"
@@ -44,7 +83,9 @@ class FlagAdmin(ReadOnlyAdmin):
 
 @admin.register(SelfReport)
 class SelfReportAdmin(ReadOnlyAdmin):
-    list_display = ["participant", "kind", "text", "session", "t"]
+    list_display = ["participant", "kind", "text", "session_title", "time"]
+    ordering = ["-t", "-pk"]
+    time = seconds_column("t", _("Time"))
     list_filter = ["kind", "session__course"]
     search_fields = ["participant__display_name", "text", "session__code"]
     date_hierarchy = "t"
@@ -53,7 +94,9 @@ class SelfReportAdmin(ReadOnlyAdmin):
 
 @admin.register(MoodPoint)
 class MoodPointAdmin(ReadOnlyAdmin):
-    list_display = ["session", "t", "present", "connected", "engagement", "attention"]
+    list_display = ["session_title", "time", "present", "connected", "engagement", "attention", "confused_share"]
+    ordering = ["-t"]
+    time = seconds_column("t", _("Time"))
     list_filter = ["session__course"]
     search_fields = ["session__code", "session__title"]
     date_hierarchy = "t"
@@ -99,14 +142,33 @@ class ParticipantInline(admin.TabularInline):
 
 @admin.register(ClassSession)
 class ClassSessionAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "course", "code", "status", "started_at", "ended_at", "emotion_enabled", "report"]
+    list_display = ["title_or_start", "course", "code", "status", "started", "ended", "emotion_enabled", "report"]
     list_filter = ["status", "emotion_enabled", "sensitivity", "course__teacher", "course"]
     search_fields = ["title", "code", "course__name", "course__teacher__username"]
     date_hierarchy = "started_at"
-    readonly_fields = ["report", "code", "started_at", "ended_at"]
+    ordering = ["-started_at"]
+    # The status only ever moves from live to ended (the "End" action, or the teacher): an ended session is over,
+    # and its students were told so.
+    readonly_fields = ["report", "code", "status", "started_at", "ended_at"]
     list_select_related = ["course"]
     inlines = [ParticipantInline]
-    actions = ["purge_readings"]
+    actions = ["end_sessions", "purge_readings"]
+    started = seconds_column("started_at", _("Started"))
+    ended = seconds_column("ended_at", _("Ended"))
+
+    @admin.display(description=_("Session"), ordering="title")
+    def title_or_start(self, obj: ClassSession) -> str:
+        return session_label(obj)
+
+    @admin.action(description=_("End the selected live sessions"), permissions=["change"])
+    def end_sessions(self, request: HttpRequest, queryset: QuerySet[ClassSession]) -> None:
+        ended = 0
+        for session in queryset.filter(status=ClassSession.Status.LIVE):
+            if services.session_end(session=session):
+                async_to_sync(session_ended_broadcast)(session.pk)  # the students' pages and dashboards are told
+                ended += 1
+        text = ngettext("Ended %(n)s session.", "Ended %(n)s sessions.", ended) % {"n": ended}
+        self.message_user(request, text, messages.SUCCESS)
 
     @admin.display(description="Report")
     def report(self, obj: ClassSession) -> str:

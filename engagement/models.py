@@ -56,7 +56,11 @@ class Flag(models.Model):
     kind = models.CharField(max_length=12, choices=list(FLAG_LABELS.items()))
     raised_at = models.DateTimeField()
     cleared_at = models.DateTimeField(null=True, blank=True)
+    # The explanation as the rules gave it: messages (engagement.core.explain) each page renders in its reader's
+    # language and clock; `explanation` is the same in the site's language, for exports, search and older flags.
     explanation = models.TextField()
+    explanation_messages = models.JSONField(default=list, blank=True)
+    cause = models.CharField(max_length=16, blank=True, default="")
     dismissed_at = models.DateTimeField(null=True, blank=True)
     dismissed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -80,6 +84,9 @@ class MoodPoint(models.Model):
     connected = models.PositiveIntegerField(default=0)
     engagement = models.FloatField(null=True, blank=True)
     attention = models.FloatField(null=True, blank=True)
+    confused_share = models.FloatField(null=True, blank=True)
+    attentive_share = models.FloatField(null=True, blank=True)
+    taps = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["t"]
@@ -144,6 +151,7 @@ class ReadingPurge(models.Model):
     purged_at = models.DateTimeField()
     readings_deleted = models.PositiveIntegerField(default=0)
     students = models.JSONField(default=dict)  # str(participant id) -> student_summary dict
+    confused_windows = models.JSONField(default=list)  # the report's most confused moments, judged before the purge
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.readings_deleted} readings purged"

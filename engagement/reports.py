@@ -18,20 +18,25 @@ from django.db.models import Avg, Count
 from django.utils import timezone
 
 from classroom.models import ClassSession, Course, Participant
-from engagement.core.history import (
-    engagement_curve,
-    most_confused_windows,
-    self_report_agreement,
-    student_summary,
-)
+from engagement.core.history import engagement_curve, self_report_agreement, student_summary
+from engagement.core.moments import most_confused_windows
 from engagement.core.rules import rules_for
 from engagement.core.timeline import MoodPoint as CorePoint
 from engagement.core.timeline import mood_timeline
 from engagement.core.types import FLAG_KINDS, REPORT_KINDS, FlagEvent
 from engagement.core.types import Reading as CoreReading
 from engagement.core.types import SelfReport as CoreReport
+from engagement.explanations import explanation_text
 from engagement.models import Flag, MoodPoint, Reading, ReadingPurge, SelfReport
-from engagement.rows import READING_COLUMNS, as_datetime, epoch, flag_events_of, point_of, readings_from_values
+from engagement.rows import (
+    READING_COLUMNS,
+    as_datetime,
+    epoch,
+    flag_events_of,
+    flag_explanation,
+    point_of,
+    readings_from_values,
+)
 
 REPORT_VERSION = 1
 CONFUSED_WINDOWS = 3
@@ -122,10 +127,25 @@ def student_summaries(session: ClassSession, data: SessionData, *, end: float | 
     }
 
 
-def report_timeline(readings: list[CoreReading]) -> list[CorePoint]:
-    """The session's timeline built from its readings, for sessions without a stored one. The live path builds
-    its points with the default rules (live.refresh.session_refresh), and so does this."""
-    return mood_timeline(readings, bucket_s=settings.TIMELINE_BUCKET_S)
+def report_timeline(data: SessionData) -> list[CorePoint]:
+    """The session's timeline built from its readings, flags and taps, for sessions without a stored one. The live
+    path builds its points with the default rules (live.refresh.session_refresh), and so does this."""
+    return mood_timeline(
+        data.readings, flags=data.flag_events, reports=data.reports, bucket_s=settings.TIMELINE_BUCKET_S
+    )
+
+
+def confused_moments(session: ClassSession, data: SessionData) -> list[dict[str, Any]]:
+    """The report's most confused moments: judged from the readings, or as judged before they were purged."""
+    if not data.readings and data.purge is not None:
+        return list(data.purge.confused_windows)
+    return most_confused_windows(
+        data.readings,
+        data.reports,
+        k=CONFUSED_WINDOWS,
+        window_s=CONFUSED_WINDOW_S,
+        rules=rules_for(session.sensitivity),
+    )
 
 
 def _mean(values: list[float]) -> float | None:
@@ -142,17 +162,18 @@ def session_report(session: ClassSession, *, now: datetime | None = None) -> dic
     {"version", "session": {...}, "raw_readings": {"count", "purged_at", "purged_count"},
     "summary": {"students", "average_engagement", "average_attention", "flags": {kind: n}, "peak_present"},
     "timeline": [MoodPoint.to_dict()], "engagement_curve": [[t, v]], "attention_curve": [[t, v]],
-    "flags": [{"id", "participant_id", "name", "kind", "raised_at", "cleared_at", "explanation", "dismissed"}],
-    "students": [student_summary + {"name"}], "confused_windows": most_confused_windows(...),
+    "flags": [{"id", "participant_id", "name", "kind", "cause", "raised_at", "cleared_at", "explanation" (in the
+    reader's language), "explanation_messages", "dismissed"}],
+    "students": [student_summary + {"name"}], "confused_windows": most_confused_windows(...) ([] when nothing
+    stood out; after a purge, as judged before it),
     "agreement": self_report_agreement(...), "voice": {"counts": {kind: taps}, "students": {kind: students},
     "reports": [{"participant_id", "name", "kind", "text", "t"}]}}.
     """
     data = session_data_load(session)
-    rules = rules_for(session.sensitivity)
     end = session_end_time(session, data.readings)
     summaries = student_summaries(session, data, end=end)
     # The timeline the live dashboard stored and showed; built from the readings only when none was stored.
-    points = data.stored_points or report_timeline(data.readings)
+    points = data.stored_points or report_timeline(data)
     if not data.readings and data.purge is not None:  # the raw readings are gone: summaries were kept at purge time
         summaries.update({int(pid): summary for pid, summary in data.purge.students.items()})
     students = [
@@ -200,15 +221,17 @@ def session_report(session: ClassSession, *, now: datetime | None = None) -> dic
                 "participant_id": flag.participant_id,
                 "name": data.names.get(flag.participant_id, ""),
                 "kind": flag.kind,
+                "cause": flag.cause,
                 "raised_at": flag.raised_at.timestamp(),
                 "cleared_at": epoch(flag.cleared_at),
-                "explanation": flag.explanation,
+                "explanation": explanation_text(flag_explanation(flag)),
+                "explanation_messages": flag_explanation(flag),
                 "dismissed": flag.dismissed_at is not None,
             }
             for flag in data.flags
         ],
         "students": students,
-        "confused_windows": most_confused_windows(points, k=CONFUSED_WINDOWS, window_s=CONFUSED_WINDOW_S, rules=rules),
+        "confused_windows": confused_moments(session, data),
         "agreement": self_report_agreement(data.flag_events, data.reports),
         "voice": {
             "counts": {kind: voice_counts.get(kind, 0) for kind in REPORT_KINDS},

@@ -18,10 +18,10 @@ from classroom.services import session_end
 from engagement.core.timeline import MoodPoint as CorePoint
 from engagement.models import MoodPoint, Reading, ReadingPurge, SelfReport
 from engagement.reports import (
+    confused_moments,
     report_timeline,
     session_data_load,
     session_end_time,
-    session_readings,
     student_summaries,
 )
 from engagement.rows import point_row, point_values
@@ -61,10 +61,10 @@ def _timeline_replace(session_id: int, points: list[CorePoint]) -> None:
 def report_timeline_store(*, session: ClassSession) -> int:
     """Rebuilds the session's stored timeline from its readings (as the report computes it), replacing the
     points the live path wrote; returns how many points were stored. Does nothing without readings."""
-    readings = session_readings(session.pk)
-    if not readings:
+    data = session_data_load(session)
+    if not data.readings:
         return 0
-    points = report_timeline(readings)
+    points = report_timeline(data)
     with transaction.atomic():
         _timeline_replace(session.pk, points)
     return len(points)
@@ -80,13 +80,14 @@ def session_readings_purge(*, session: ClassSession, now: datetime | None = None
             return 0
         summaries = student_summaries(session, data, end=session_end_time(session, data.readings))
         if not data.stored_points:
-            _timeline_replace(session.pk, report_timeline(data.readings))
+            _timeline_replace(session.pk, report_timeline(data))
         purge, _ = ReadingPurge.objects.get_or_create(
             session_id=session.pk, defaults={"purged_at": now or timezone.now()}
         )
         purge.purged_at = now or timezone.now()
         purge.readings_deleted += len(data.readings)
         purge.students = {**purge.students, **{str(pid): summary for pid, summary in summaries.items()}}
+        purge.confused_windows = confused_moments(session, data)
         purge.save()
         deleted, _ = Reading.objects.filter(session_id=session.pk).delete()
     return deleted

@@ -13,6 +13,8 @@ from typing import Any
 from engagement.core import FlagEvent
 from engagement.core import MoodPoint as CorePoint
 from engagement.core import Reading as CoreReading
+from engagement.core.explain import Explanation, from_text
+from engagement.explanations import explanation_text
 from engagement.models import EMOTION_FIELDS, Flag, MoodPoint, Reading
 
 # A reading's columns in core.Reading's field order (probabilities spread over the EMOTION_FIELDS).
@@ -119,16 +121,35 @@ def readings_from_values(rows: list[tuple[Any, ...]]) -> list[CoreReading]:
 # --- flags
 
 
+def flag_row(session_id: int, event: FlagEvent) -> Flag:
+    """The row that stores a raised flag (unsaved): its explanation as messages, and as text in the site's language
+    for exports and search."""
+    return Flag(
+        session_id=session_id,
+        participant_id=event.participant_id,
+        kind=event.kind,
+        raised_at=as_datetime(event.t),
+        explanation=explanation_text(event.explanation),
+        explanation_messages=event.explanation,
+        cause=event.cause,
+    )
+
+
+def flag_explanation(flag: Flag) -> Explanation:
+    """A stored flag's explanation as messages (a flag stored before messages existed: its sentence, as it was)."""
+    return list(flag.explanation_messages) if flag.explanation_messages else from_text(flag.explanation)
+
+
 def flag_events_of(flags: Iterable[Flag]) -> list[FlagEvent]:
     """Stored flags as raised (and, when cleared, cleared) events."""
     events = []
     for flag in flags:
-        raised = FlagEvent(flag.participant_id, flag.kind, "raised", flag.raised_at.timestamp(), flag.explanation)
-        events.append(raised)
+        explanation = flag_explanation(flag)
+        t = flag.raised_at.timestamp()
+        events.append(FlagEvent(flag.participant_id, flag.kind, "raised", t, explanation, flag.cause))
         if flag.cleared_at is not None:
-            events.append(
-                FlagEvent(flag.participant_id, flag.kind, "cleared", flag.cleared_at.timestamp(), flag.explanation)
-            )
+            t = flag.cleared_at.timestamp()
+            events.append(FlagEvent(flag.participant_id, flag.kind, "cleared", t, explanation, flag.cause))
     return events
 
 
@@ -143,10 +164,22 @@ def point_of(row: MoodPoint) -> CorePoint:
         connected=row.connected,
         engagement=row.engagement,
         attention=row.attention,
+        confused_share=row.confused_share,
+        attentive_share=row.attentive_share,
+        taps=dict(row.taps),
     )
 
 
-POINT_FIELDS = ("shares", "present", "connected", "engagement", "attention")
+POINT_FIELDS = (
+    "shares",
+    "present",
+    "connected",
+    "engagement",
+    "attention",
+    "confused_share",
+    "attentive_share",
+    "taps",
+)
 
 
 def point_values(point: CorePoint) -> dict[str, Any]:

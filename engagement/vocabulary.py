@@ -18,14 +18,15 @@ from django.utils.translation import get_language, gettext
 
 from classroom.vocabulary import SENSITIVITY_LABELS, gettext_noop
 from engagement.core import (
-    ABSENT_CAUSE_LABELS,
     CAMERA_STATES,
     EMOTIONS,
+    FLAG_CAUSE_LABELS,
     FLAG_LABELS,
     POLL_ANSWER_LABELS,
     QUALITY_HINTS,
     REPORT_LABELS,
 )
+from engagement.explanations import message_templates
 
 # The model's seven expressions, as people read them (English; translated below, like every label).
 EMOTION_LABELS: dict[str, str] = {
@@ -46,10 +47,10 @@ def labels_translated(labels: dict[str, str]) -> dict[str, str]:
 
 def vocabulary() -> dict[str, Any]:
     """{"emotions": [name], "emotion_labels": {name: label}, "report_kinds", "report_labels", "flag_kinds",
-    "flag_labels", "flag_cause_labels": {"away", "tab_hidden": an absent flag's label by its cause},
-    "sensitivities", "sensitivity_labels", "poll_answers", "poll_answer_labels", "camera_states",
-    "quality_hints": {quality: the sentence the student reads}}; lists in their defined order, labels in the
-    active language."""
+    "flag_labels", "flag_cause_labels": {cause: label replacing the kind's}, "sensitivities", "sensitivity_labels",
+    "poll_answers", "poll_answer_labels", "camera_states", "quality_hints": {quality: the sentence the student
+    reads}, "explanation_messages": {message id: template} (engagement.core.explain)}; lists in their defined
+    order, labels in the active language."""
     return _vocabulary(get_language() or settings.LANGUAGE_CODE)
 
 
@@ -62,11 +63,12 @@ def _vocabulary(language: str) -> dict[str, Any]:  # the active language is `lan
         "report_labels": labels_translated(REPORT_LABELS),
         "flag_kinds": list(FLAG_LABELS),
         "flag_labels": labels_translated(FLAG_LABELS),
-        "flag_cause_labels": labels_translated(ABSENT_CAUSE_LABELS),
+        "flag_cause_labels": labels_translated(FLAG_CAUSE_LABELS),
         "sensitivities": list(SENSITIVITY_LABELS),
         "sensitivity_labels": labels_translated(SENSITIVITY_LABELS),
         "poll_answers": list(POLL_ANSWER_LABELS),
         "poll_answer_labels": labels_translated(POLL_ANSWER_LABELS),
         "camera_states": list(CAMERA_STATES),
         "quality_hints": labels_translated(QUALITY_HINTS),
+        "explanation_messages": message_templates(),
     }

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from classroom.groups import teachers_group
 from engagement import core
 from engagement.models import Flag
-from engagement.rows import as_datetime
+from engagement.rows import as_datetime, flag_row
 from live.payloads import Outgoing, flag_message
 from live.records import StudentRecord
 
@@ -19,13 +19,8 @@ def flag_events_store(
     out = []
     for event in events:
         if event.action == "raised":
-            flag = Flag.objects.create(
-                session_id=session_id,
-                participant_id=event.participant_id,
-                kind=event.kind,
-                raised_at=as_datetime(event.t),
-                explanation=event.explanation,
-            )
+            flag = flag_row(session_id, event)
+            flag.save()
             record.flag_ids[event.kind] = flag.pk
         else:
             flag_id = record.flag_ids.pop(event.kind, None)

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.db.models import Q
 
 from classroom.groups import teachers_group
 from classroom.models import Participant
 from engagement import core
-from engagement.models import MoodPoint
+from engagement.models import Flag, MoodPoint, SelfReport
 from engagement.reports import session_readings
-from engagement.rows import as_datetime, point_fields
+from engagement.rows import as_datetime, flag_events_of, point_fields
 from live.payloads import Outgoing
 from live.records import STATE_TTL_S, alert_key, records_load, refreshed_key
 
@@ -95,10 +96,22 @@ def session_refresh(session_id: int, *, now: float, sensitivity: str, since: flo
     start = min(since if since is not None else now, now)
     start -= start % bucket_s
     readings = session_readings(session_id, start=start, end=end)
+    flags = Flag.objects.filter(session_id=session_id, raised_at__lt=as_datetime(end)).filter(
+        Q(cleared_at__isnull=True) | Q(cleared_at__gt=as_datetime(start))
+    )
+    taps = [
+        core.SelfReport(participant_id=pid, t=t.timestamp(), kind=kind)
+        for pid, t, kind in SelfReport.objects.filter(
+            session_id=session_id, t__gte=as_datetime(start), t__lt=as_datetime(end)
+        ).values_list("participant_id", "t", "kind")
+    ]
     records = records_load(session_members(session_id))
     connected = sum(1 for record in records.values() if record.connected)
     out: list[Outgoing] = []
-    for point in core.mood_timeline(readings, bucket_s=bucket_s, start=start, end=end):
+    timeline = core.mood_timeline(
+        readings, flags=flag_events_of(flags), reports=taps, bucket_s=bucket_s, start=start, end=end
+    )
+    for point in timeline:
         point_dict = {**point.to_dict(), "connected": connected}
         MoodPoint.objects.update_or_create(
             session_id=session_id, t=as_datetime(point.t), defaults=point_fields(point_dict)

@@ -49,11 +49,17 @@ def simulator_teacher_retire() -> None:
 
 
 def simulated_session(
-    *, teacher_username: str, interval_s: float, show_snapshots: bool = False, title: str = "Simulated class"
+    *,
+    teacher_username: str,
+    interval_s: float,
+    show_snapshots: bool = False,
+    title: str = "Simulated class",
+    course_name: str | None = None,
 ) -> ClassSession:
-    """A fresh live session in a class of `teacher_username` (created if missing)."""
+    """A fresh live session titled `title` in the class `course_name` (default: the title) of `teacher_username`
+    (created if missing)."""
     teacher = get_user_model().objects.get(username=teacher_username)
-    course, _ = Course.objects.get_or_create(teacher=teacher, name=title)
+    course, _ = Course.objects.get_or_create(teacher=teacher, name=course_name or title)
     return services.session_start(
         course=course,
         title=title,

@@ -6,16 +6,12 @@ for teachers.
 """
 
 from engagement.core.alert import ClassAlertState, class_alert_update
-from engagement.core.history import (
-    engagement_curve,
-    flag_intervals,
-    most_confused_windows,
-    self_report_agreement,
-    student_summary,
-)
+from engagement.core.history import engagement_curve, self_report_agreement, student_summary
+from engagement.core.intervals import flag_intervals
+from engagement.core.moments import most_confused_windows
 from engagement.core.rules import DEFAULT_RULES, SENSITIVITIES, Rules, rules_for
-from engagement.core.scores import attention_score, engagement_score
-from engagement.core.signals import QUALITY_HINTS, quality_hint, quality_of
+from engagement.core.scores import attention_score, class_engagement, engagement_score
+from engagement.core.signals import QUALITY_HINTS, in_view, quality_hint, quality_of
 from engagement.core.state import StudentState
 from engagement.core.student import (
     student_disconnect,
@@ -26,10 +22,10 @@ from engagement.core.student import (
 )
 from engagement.core.timeline import MoodPoint, mood_timeline
 from engagement.core.types import (
-    ABSENT_CAUSE_LABELS,
     CAMERA_STATES,
     CANT_SEE,
     EMOTIONS,
+    FLAG_CAUSE_LABELS,
     FLAG_KINDS,
     FLAG_LABELS,
     POLL_ANSWER_LABELS,
@@ -42,11 +38,11 @@ from engagement.core.types import (
 )
 
 __all__ = [
-    "ABSENT_CAUSE_LABELS",
     "CAMERA_STATES",
     "CANT_SEE",
     "DEFAULT_RULES",
     "EMOTIONS",
+    "FLAG_CAUSE_LABELS",
     "FLAG_KINDS",
     "FLAG_LABELS",
     "POLL_ANSWERS",
@@ -64,9 +60,11 @@ __all__ = [
     "StudentState",
     "attention_score",
     "class_alert_update",
+    "class_engagement",
     "engagement_curve",
     "engagement_score",
     "flag_intervals",
+    "in_view",
     "mood_timeline",
     "most_confused_windows",
     "quality_hint",

@@ -121,10 +121,8 @@ def _rule_absent(s: StudentState, t: float, sig: Signals, rules: Rules, events: 
     hidden = bool(sig.cues & HIDDEN)
     s.away_since = (t if s.away_since is None else s.away_since) if away else None
     s.hidden_since = (t if s.hidden_since is None else s.hidden_since) if hidden else None
-    away_s = t - s.away_since if s.away_since is not None else None
-    hidden_s = t - s.hidden_since if s.hidden_since is not None else None
-    away_due = away_s is not None and away_s >= rules.absent_on_s
-    hidden_due = hidden_s is not None and hidden_s >= rules.hidden_absent_on_s
+    away_due = s.away_since is not None and t - s.away_since >= rules.absent_on_s
+    hidden_due = s.hidden_since is not None and t - s.hidden_since >= rules.hidden_absent_on_s
     cause = "no_face" if away_due else "tab_hidden" if hidden_due else None
     was_active = s.flags["absent"].active
     step(
@@ -135,7 +133,7 @@ def _rule_absent(s: StudentState, t: float, sig: Signals, rules: Rules, events: 
         keep=away or hidden,
         off_s=rules.absent_off_s,
         explain_raise=lambda _: explain.absent_raised(
-            away_s=away_s if away_due else None, hidden_s=hidden_s if hidden_due else None
+            away_since=s.away_since if away_due else None, hidden_since=s.hidden_since if hidden_due else None
         ),
         quality=sig.quality,
         events=events,
@@ -216,10 +214,10 @@ def _rule_bored(s: StudentState, t: float, sig: Signals, w: _Window, rules: Rule
     # Its timer keeps running, but "bored" waits while a streak is on its way to "away", which says it better.
     due = s.bored_since is not None and t - s.bored_since >= rules.bored_on_s and not _heading_away(s, t, rules)
 
-    def explain_raise(_: str) -> str:
+    def explain_raise(_: str) -> explain.Explanation:
         flat_path = w.drift / w.n < rules.bored_drift_alone
         return explain.bored_raised(
-            held_s=t - (s.bored_since if s.bored_since is not None else t),
+            since=s.bored_since if s.bored_since is not None else t,
             window_s=rules.bored_window_s,
             hidden=w.hidden / w.n,
             unfocused=w.unfocused / w.n,
@@ -262,7 +260,7 @@ def _rule_looking_away(s: StudentState, t: float, sig: Signals, rules: Rules, ev
         keep=still,
         off_s=rules.looking_away_off_s,
         explain_raise=lambda _: explain.looking_away_raised(
-            held_s=t - (since if since is not None else t), head_turn=turn or 0.0
+            since=since if since is not None else t, head_turn=turn or 0.0
         ),
         quality=sig.quality,
         events=events,
@@ -277,7 +275,7 @@ def step(
     cause: str | None,
     keep: bool,
     off_s: float,
-    explain_raise: Callable[[str], str],
+    explain_raise: Callable[[str], explain.Explanation],
     quality: str | None,
     events: list[FlagEvent],
 ) -> None:
@@ -320,11 +318,11 @@ def lower(track: FlagTrack) -> None:
     track.active = False
     track.since = None
     track.off_since = None
-    track.explanation = ""
+    track.explanation = []
     track.cause = ""
 
 
-def _explain_clear(kind: str, lasted: float, quality: str | None, cause: str) -> str:
+def _explain_clear(kind: str, lasted: float, quality: str | None, cause: str) -> explain.Explanation:
     if kind == "absent":
         return explain.absent_cleared(lasted_s=lasted, quality=quality)
     if kind == "confused":
@@ -334,11 +332,16 @@ def _explain_clear(kind: str, lasted: float, quality: str | None, cause: str) ->
     return explain.bored_cleared(lasted_s=lasted, quality=quality)
 
 
-def explain_confused(s: StudentState, t: float, cause: str, share: float | None, usual: float, rules: Rules) -> str:
-    held = t - s.confused_since if cause == "face" and s.confused_since is not None else 0.0
+def explain_confused(
+    s: StudentState, t: float, cause: str, share: float | None, usual: float, rules: Rules
+) -> explain.Explanation:
+    if cause == "face":
+        since = s.confused_since if s.confused_since is not None else t
+    else:
+        since = s.report_confused_t if s.report_confused_t is not None else t
     return explain.confused_raised(
         cause=cause,
-        held_s=held,
+        since=since,
         share=share,
         usual=usual,
         window_s=rules.confused_window_s,

@@ -7,36 +7,12 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from engagement.core.intervals import flag_intervals, is_report_flag
 from engagement.core.rules import DEFAULT_RULES, Rules
-from engagement.core.scores import attention_score, engagement_score
+from engagement.core.scores import DRIFT_FLAGS, attention_score, engagement_score
 from engagement.core.signals import activity_of, reading_signals
 from engagement.core.timeline import MoodPoint
 from engagement.core.types import CANT_SEE, EMOTIONS, FLAG_KINDS, REPORT_KINDS, FlagEvent, Reading, SelfReport
-
-REPORT_FLAG_PREFIX = "Tapped"  # how a tap-raised confused flag's explanation starts (for flags stored without cause)
-
-
-def flag_intervals(flags: Iterable[FlagEvent]) -> list[tuple[int, str, float, float | None, FlagEvent]]:
-    """Pair raised/cleared events: (participant_id, kind, raised_at, cleared_at or None, the raised event),
-    in the order they were raised."""
-    open_flags: dict[tuple[int, str], FlagEvent] = {}
-    out: list[tuple[int, str, float, float | None, FlagEvent]] = []
-    for event in sorted(flags, key=lambda e: (e.t, e.action != "cleared")):
-        key = (event.participant_id, event.kind)
-        if event.action == "raised":
-            if key not in open_flags:
-                open_flags[key] = event
-        elif key in open_flags:
-            raised = open_flags.pop(key)
-            out.append((raised.participant_id, raised.kind, raised.t, event.t, raised))
-    out += [(e.participant_id, e.kind, e.t, None, e) for e in open_flags.values()]
-    out.sort(key=lambda item: (item[2], item[0], item[1]))
-    return out
-
-
-def is_report_flag(event: FlagEvent) -> bool:
-    """True when the flag was raised by the student's own tap rather than by their face."""
-    return event.cause == "report" or (event.cause == "" and event.explanation.startswith(REPORT_FLAG_PREFIX))
 
 
 def self_report_agreement(
@@ -95,7 +71,9 @@ def student_summary(
     Returns {"participant_id", "first_seen", "last_seen", "time_connected_s", "time_present_s",
     "time_cant_see_s", "time_camera_off_s", "share_present", "dominant_emotions": [{"emotion", "share"}] (top 3),
     "share_confused", "share_bored", "share_absent", "share_looking_away", "flags": [{"kind", "raised_at", "cleared_at",
-    "explanation", "cause"}], "reports": {kind: n}, "engagement", "attention"}; shares are 0-1 or None.
+    "explanation" (messages), "cause"}], "reports": {kind: n}, "engagement", "attention"}; shares are 0-1 or None.
+    engagement is the mean score of the readings in which the student was seen, attention of those with any
+    evidence: None without any (a student who left before any reading has no score, not 100).
     """
     rules = rules or DEFAULT_RULES
     readings = sorted(readings, key=lambda r: r.t)
@@ -109,6 +87,10 @@ def student_summary(
     if readings:  # the last reading stands for as long as the one before it
         weights.append(weights[-1] if weights else 0.0)
 
+    own_flags = [e for e in flags if e.participant_id == participant_id]
+    drift_intervals = [
+        (raised, cleared) for _, kind, raised, cleared, _ in flag_intervals(own_flags) if kind in DRIFT_FLAGS
+    ]
     connected = present = cant_see = camera_off = 0.0
     prob_sums = [0.0] * len(EMOTIONS)
     prob_n = 0
@@ -129,10 +111,15 @@ def student_summary(
             activity = activity_of(sig.probabilities)
             for i, p in enumerate(sig.probabilities):
                 prob_sums[i] += p
-        attention.append(attention_score(page=sig.page, presence=sig.presence))
-        engagement.append(engagement_score(page=sig.page, presence=sig.presence, activity=activity))
+        drifting = any(
+            raised <= reading.t and (cleared is None or reading.t < cleared) for raised, cleared in drift_intervals
+        )
+        if (a := attention_score(page=sig.page, presence=sig.presence)) is not None:
+            attention.append(a)
+        e = engagement_score(page=sig.page, presence=sig.presence, activity=activity, drift_flagged=drifting)
+        if e is not None:
+            engagement.append(e)
 
-    own_flags = [e for e in flags if e.participant_id == participant_id]
     first = readings[0].t if readings else min((e.t for e in own_flags), default=None)
     last = readings[-1].t if readings else max((e.t for e in own_flags), default=None)
     stop = end if end is not None else last
@@ -182,50 +169,6 @@ def student_summary(
         "engagement": math.fsum(engagement) / len(engagement) if engagement else None,
         "attention": math.fsum(attention) / len(attention) if attention else None,
     }
-
-
-def confusion_of(shares: dict[str, float], rules: Rules) -> float:
-    """The confused-looking weight of a timeline point's shares (same weights as the confused flag), 0-1."""
-    return sum(w * shares.get(name, 0.0) for name, w in zip(EMOTIONS, rules.confused_weights, strict=True))
-
-
-def most_confused_windows(
-    points: Sequence[MoodPoint], *, k: int = 3, window_s: float = 60, rules: Rules | None = None
-) -> list[dict[str, Any]]:
-    """The k stretches of window_s seconds where the class looked most confused, best first, never overlapping.
-
-    A stretch starts at a timeline point; its score is the mean confused-looking weight of its points with
-    shares, each point weighted by the students present. Returns [{"start", "end", "confusion" (0-1),
-    "present" (mean students present), "shares": {emotion: mean share}}].
-    """
-    rules = rules or DEFAULT_RULES
-    pts = sorted((p for p in points if p.shares), key=lambda p: p.t)
-    candidates: list[tuple[float, float, dict[str, Any]]] = []
-    hi = 0
-    for lo, first in enumerate(pts):
-        stop = first.t + window_s
-        hi = max(hi, lo)
-        while hi < len(pts) and pts[hi].t < stop:
-            hi += 1
-        members = pts[lo:hi]
-        weights = [max(1, p.present) for p in members]
-        total = sum(weights)
-        score = sum(w * confusion_of(p.shares, rules) for w, p in zip(weights, members, strict=True)) / total
-        shares = {
-            name: sum(w * p.shares.get(name, 0.0) for w, p in zip(weights, members, strict=True)) / total
-            for name in EMOTIONS
-        }
-        present = sum(p.present for p in members) / len(members)
-        window = {"start": first.t, "end": stop, "confusion": score, "present": present, "shares": shares}
-        candidates.append((-score, first.t, window))
-    candidates.sort(key=lambda c: (c[0], c[1]))
-    chosen: list[dict[str, Any]] = []
-    for _, _, window in candidates:
-        if len(chosen) >= k:
-            break
-        if all(window["end"] <= c["start"] or window["start"] >= c["end"] for c in chosen):
-            chosen.append(window)
-    return chosen
 
 
 def engagement_curve(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from classroom.vocabulary import gettext_noop
 from engagement.core.rules import Rules
-from engagement.core.types import EMOTIONS, Reading
+from engagement.core.types import CANT_SEE, EMOTIONS, Reading
 
 # Attention cues, as bits so a stored sample stays a small int.
 HIDDEN = 1  # the class tab is hidden
@@ -81,8 +81,10 @@ class Signals:
     """One reading, interpreted.
 
     probabilities: normalized, and only when the picture is good enough to trust them (quality "ok").
-    page: 0-1, how much the page itself says the student is with the lesson (tab, focus, input).
-    presence: 1 face in view, 0 a measured, clear picture without a face, None when we cannot tell.
+    page: 0-1, how much the page itself says the student is with the lesson (tab, focus, input); None when the
+    page sent no attention signal at all.
+    presence: 1 a face in a picture clear enough to trust, 0 a measured, clear picture without a face, None when we
+    cannot tell (too dark, blurry or small, the camera paused, not measured).
     cues: HIDDEN | UNFOCUSED | NO_FACE | IDLE bits.
     head_turn: how far the head is turned sideways, in degrees (either way), only for a clear face with a head
     pose that is not tipped down (rules.looking_down_pitch_deg); None when that can't be judged.
@@ -90,7 +92,7 @@ class Signals:
 
     quality: str
     probabilities: tuple[float, ...] | None
-    page: float
+    page: float | None
     presence: float | None
     cues: int
     head_turn: float | None = None
@@ -110,7 +112,10 @@ def reading_signals(reading: Reading, *, rules: Rules) -> Signals:
         cues |= NO_FACE
     if reading.idle_s is not None and reading.idle_s >= rules.idle_long_s:
         cues |= IDLE
-    if cues & HIDDEN:
+    page: float | None
+    if reading.tab_visible is None and reading.focused is None and reading.idle_s is None:
+        page = None
+    elif cues & HIDDEN:
         page = 0.0
     else:
         page = 1.0
@@ -118,7 +123,8 @@ def reading_signals(reading: Reading, *, rules: Rules) -> Signals:
             page -= PAGE_UNFOCUSED_PENALTY
         if cues & IDLE:
             page -= PAGE_IDLE_PENALTY
-    if reading.camera == "on" and reading.face:
+    # A face in a picture we cannot trust is no evidence either way: "can't see you" is neither here nor away.
+    if reading.camera == "on" and reading.face and quality not in CANT_SEE:
         presence: float | None = 1.0
     elif quality == "no_face" and measured:
         presence = 0.0
@@ -126,6 +132,17 @@ def reading_signals(reading: Reading, *, rules: Rules) -> Signals:
         presence = None
     probabilities = normalized(reading.probabilities) if quality == "ok" else None
     return Signals(quality, probabilities, page, presence, cues, head_turn_of(reading, quality=quality, rules=rules))
+
+
+def in_view(quality: str | None) -> bool:
+    """The one definition of "face in view", used by the tiles, the timeline's counts and the reports: the
+    student's latest picture is clear and has a face in it (quality "ok")."""
+    return quality == "ok"
+
+
+def on_lesson(sig: Signals) -> bool:
+    """The class tab is on screen and its window focused (the page told us so)."""
+    return sig.page is not None and not sig.cues & (HIDDEN | UNFOCUSED)
 
 
 def head_turn_of(reading: Reading, *, quality: str, rules: Rules) -> float | None:

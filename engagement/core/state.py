@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from engagement.core.explain import Explanation, from_text
 from engagement.core.types import FLAG_KINDS
 
 STATE_VERSION = 1
@@ -31,7 +32,7 @@ class FlagTrack:
     active: bool = False
     since: float | None = None  # when it was raised
     off_since: float | None = None  # while up: when its evidence went away
-    explanation: str = ""
+    explanation: Explanation = field(default_factory=list)
     cause: str = ""
     cooldown_until: float | None = None
 
@@ -51,7 +52,8 @@ class FlagTrack:
             active=bool(d["active"]),
             since=d["since"],
             off_since=d["off_since"],
-            explanation=str(d["explanation"]),
+            # A state cached while explanations were sentences keeps its sentence.
+            explanation=from_text(d["explanation"]) if isinstance(d["explanation"], str) else list(d["explanation"]),
             cause=str(d["cause"]),
             cooldown_until=d["cooldown_until"],
         )
@@ -134,9 +136,11 @@ class StudentState:
     report_confused_t: float | None = None  # the last "I'm confused" tap still counting as evidence
     last_report: dict[str, Any] | None = None
     flags: dict[str, FlagTrack] = field(default_factory=_new_flags)
-    # Sparkline: (step start, mean engagement) and how many readings the last point averages.
+    # Sparkline: (step start, mean engagement) and how many scored readings the last point averages.
     spark: list[tuple[float, float]] = field(default_factory=list)
     spark_n: int = 0
+    # The engagement score of the latest reading (None: the student was not seen in it).
+    score: float | None = None
 
     def copy(self) -> StudentState:
         """A copy that shares nothing mutable with this one."""
@@ -145,7 +149,7 @@ class StudentState:
         other.baseline = Baseline(b.start, b.frames, b.confused, b.change_sum, b.change_n, b.done)
         other.samples = list(self.samples)
         other.flags = {
-            kind: FlagTrack(t.active, t.since, t.off_since, t.explanation, t.cause, t.cooldown_until)
+            kind: FlagTrack(t.active, t.since, t.off_since, list(t.explanation), t.cause, t.cooldown_until)
             for kind, t in self.flags.items()
         }
         other.spark = list(self.spark)
@@ -188,6 +192,7 @@ class StudentState:
             "flags": {kind: track.to_dict() for kind, track in self.flags.items()},
             "spark": [list(p) for p in self.spark],
             "spark_n": self.spark_n,
+            "score": self.score,
         }
 
     @classmethod
@@ -228,4 +233,5 @@ class StudentState:
             },
             spark=[(float(t), float(v)) for t, v in d["spark"]],
             spark_n=int(d["spark_n"]),
+            score=d.get("score"),  # absent from states cached before it existed
         )

@@ -12,7 +12,7 @@ from typing import Any
 from engagement.core import explain
 from engagement.core.flags import confused_share, evaluate, explain_confused, lower, report_active, step
 from engagement.core.rules import Rules
-from engagement.core.scores import engagement_score
+from engagement.core.scores import DRIFT_FLAGS, engagement_score
 from engagement.core.signals import activity_of, confusion_score, is_flat, quality_hint, reading_signals
 from engagement.core.state import CONFUSED_LOOK, FLAT, USABLE, StudentState
 from engagement.core.types import CANT_SEE, EMOTIONS, FLAG_KINDS, FlagEvent, Reading, SelfReport
@@ -66,9 +66,16 @@ def student_update(
         change = _fold_emotion(s, p, t, rules)
         _learn_baseline(s, bits, change, t, rules)
     _push_sample(s, t, bits, change, rules)
-    activity = activity_of(p) if p is not None else None
-    _push_spark(s, t, engagement_score(page=sig.page, presence=sig.presence, activity=activity), rules)
-    return s, evaluate(s, t, sig, rules)
+    events = evaluate(s, t, sig, rules)
+    # Scored after the rules, so a flag raised by this very reading already holds the score down.
+    s.score = engagement_score(
+        page=sig.page,
+        presence=sig.presence,
+        activity=activity_of(p) if p is not None else None,
+        drift_flagged=any(s.flags[kind].active for kind in DRIFT_FLAGS),
+    )
+    _push_spark(s, t, s.score, rules)
+    return s, events
 
 
 def student_self_report(
@@ -156,6 +163,7 @@ def student_disconnect(state: StudentState, t: float) -> tuple[StudentState, lis
     s.away_since = s.hidden_since = s.confused_since = s.bored_since = s.looking_away_since = None
     s.report_confused_t = None
     s.smoothed = s.smoothed_t = s.prev_probabilities = None
+    s.score = None
     return s, events
 
 
@@ -163,14 +171,20 @@ def student_tile(state: StudentState) -> dict[str, Any]:
     """The fields of the teacher's tile for this student (the integrator adds id, name and snapshot):
 
     {"participant_id", "status": "waiting"|"live"|"no_face"|"cant_see"|"paused"|"disconnected", "quality",
-     "quality_hint", "emotion", "confidence", "probabilities": {emotion: p} or None, "engagement",
-     "sparkline": [[t, engagement 0-100], ...], "flags": [{"kind", "since", "explanation", "cause"}],
+     "quality_hint", "emotion", "confidence", "probabilities": {emotion: p} or None,
+     "engagement": the latest reading's score, 0-100, or None when the student was not seen in it,
+     "sparkline": [[t, engagement 0-100], ...] (steps without a score left out),
+     "flags": [{"kind", "cause", "since", "explanation_messages"}],
      "attention": {"visible", "focused", "idle_s"}, "last_report", "last_seen",
      "face_time_s" (time with a face in view), "expressivity" (0-1, rolling frame-to-frame change, or None)}
+
+    While a flag is up the emotion fields are None: the tile shows the flag's reason, never an expression that
+    argues with it ("Happy 57%" beside "Confused").
     """
     status = _status(state)
     emotion = confidence = probabilities = None
-    if status == "live" and state.smoothed is not None and state.smoothed_t == state.last_t:
+    flagged = bool(state.active_flags())
+    if status == "live" and not flagged and state.smoothed is not None and state.smoothed_t == state.last_t:
         top = max(range(len(EMOTIONS)), key=state.smoothed.__getitem__)
         emotion = EMOTIONS[top]
         confidence = round(state.smoothed[top], 3)
@@ -183,14 +197,14 @@ def student_tile(state: StudentState) -> dict[str, Any]:
         "emotion": emotion,
         "confidence": confidence,
         "probabilities": probabilities,
-        "engagement": round(state.spark[-1][1], 1) if state.spark else None,
+        "engagement": None if state.score is None or status == "disconnected" else round(state.score, 1),
         "sparkline": [[t, round(v, 1)] for t, v in state.spark],
         "flags": [
             {
                 "kind": kind,
-                "since": state.flags[kind].since,
-                "explanation": state.flags[kind].explanation,
                 "cause": state.flags[kind].cause,
+                "since": state.flags[kind].since,
+                "explanation_messages": list(state.flags[kind].explanation),
             }
             for kind in state.active_flags()
         ],
@@ -258,7 +272,9 @@ def _push_sample(s: StudentState, t: float, bits: int, change: float, rules: Rul
         del samples[:drop]
 
 
-def _push_spark(s: StudentState, t: float, value: float, rules: Rules) -> None:
+def _push_spark(s: StudentState, t: float, value: float | None, rules: Rules) -> None:
+    if value is None:  # no evidence in this reading: the sparkline has a gap, not a made-up value
+        return
     step = math.floor(t / rules.sparkline_step_s) * rules.sparkline_step_s
     if s.spark and s.spark[-1][0] == step:
         s.spark_n += 1

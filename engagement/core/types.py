@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from classroom.vocabulary import gettext_noop
+from engagement.core.explain import Explanation
 from inference import EMOTIONS as MODEL_EMOTIONS
 
 # The model's label order (FER-2013's); probabilities in a Reading follow it.
 EMOTIONS: tuple[str, ...] = MODEL_EMOTIONS
 CAMERA_STATES: tuple[str, ...] = ("on", "paused", "off")
 # Labels are English; the pages translate them where they hand them over (engagement/vocabulary.py).
+# "absent" is shown as "Away" ("absent" means missing from school), or by its cause's label (FLAG_CAUSE_LABELS).
 FLAG_LABELS: dict[str, str] = {
-    "absent": gettext_noop("Absent"),
+    "absent": gettext_noop("Away"),
     "confused": gettext_noop("Confused"),
     "bored": gettext_noop("Bored"),
     "looking_away": gettext_noop("Looking away"),
 }
 FLAG_KINDS: tuple[str, ...] = tuple(FLAG_LABELS)
-# What the dashboard calls an absent flag by its cause: the face out of view, or the class tab hidden.
-ABSENT_CAUSE_LABELS: dict[str, str] = {
-    "away": gettext_noop("Away"),
-    "tab_hidden": gettext_noop("Tab hidden"),
-}
+# A flag raised for this cause is labelled so, instead of its kind's label: an "away" student whose face is in
+# view but whose class tab is hidden reads "Tab hidden".
+FLAG_CAUSE_LABELS: dict[str, str] = {"tab_hidden": gettext_noop("Tab hidden")}
 # What the student's voice buttons say.
 REPORT_LABELS: dict[str, str] = {
     "confused": gettext_noop("I'm confused"),
@@ -91,6 +91,7 @@ class SelfReport:
 class FlagEvent:
     """A flag was raised or cleared for one student.
 
+    explanation: messages the edge renders in the reader's language (engagement.core.explain).
     cause says what raised it ("face", "report", "no_face", "tab_hidden", "attention", "head_turned"); on a
     cleared event it repeats the cause of the flag being cleared. Older stored flags may have cause "".
     """
@@ -99,7 +100,7 @@ class FlagEvent:
     kind: str
     action: str
     t: float
-    explanation: str
+    explanation: Explanation = field(default_factory=list)
     cause: str = ""
 
     def to_dict(self) -> dict[str, object]:

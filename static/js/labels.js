@@ -2,7 +2,6 @@
 // server also uses come from it (vocabulary.js); the phrasings below are the dashboard's own, keyed by them, in the
 // reader's language (i18n.js).
 import { format, gettext, ngettext, pgettext } from "./i18n.js";
-import { FLAG_CAUSE_LABELS, FLAG_LABELS } from "./vocabulary.js";
 
 export {
   FLAG_LABELS,
@@ -49,11 +48,3 @@ export const QUALITY_LABELS = {
   face_too_small: gettext("Too far from the camera"),
 };
 
-/** A flag's label on the dashboard: an absent flag says its cause, "Tab hidden" when the class tab was hidden,
- * "Away" when the face was out of view (the flag's cause; without one, the tab's state now). */
-export function flagLabel(kind, attention, cause) {
-  if (kind !== "absent") return FLAG_LABELS[kind] || kind;
-  if (cause !== "tab_hidden" && cause !== "no_face") cause = attention && attention.visible === false ? "tab_hidden" : "away";
-  if (cause === "no_face") cause = "away";
-  return FLAG_CAUSE_LABELS[cause] || FLAG_LABELS[kind] || kind;
-}

@@ -1,24 +1,22 @@
-// The session report: the full mood timeline (the live dashboard's chart, fed the whole session at once) and the
-// engagement curve with flagged moments and the most confused stretches marked. Data comes from json_script tags.
-import { Timeline } from "./dashboard/timeline.js";
+// The session report: the class timeline (the live dashboard's chart, dashboard/timeline.js, fed the whole session
+// at once: engagement, attention, faces in view, confused flags and every voice tap kind) and the engagement curve
+// with flagged moments and the most confused stretches marked. Data comes from json_script tags.
+import { explanationText } from "./explanations.js";
+import { format, gettext } from "./i18n.js";
 import { localizeTimes } from "./local-time.js";
-import { plotlyText, readJSON } from "./util.js";
+import { Timeline } from "./dashboard/timeline.js";
+import { localDate, plotlyText, readJSON } from "./util.js";
+import { FLAG_LABELS } from "./vocabulary.js";
 
-const FLAG_MARKERS = {
-  confused: { label: "Confused flag", color: "#B42318", symbol: "diamond" },
-  bored: { label: "Bored flag", color: "#8A5A00", symbol: "square" },
-  absent: { label: "Absent flag", color: "#475467", symbol: "x" },
-  looking_away: { label: "Looking-away flag", color: "#0E7490", symbol: "triangle-up" },
+// One marker per flag kind; tests/engagement/test_vocabulary.py holds this to the server's list.
+export const FLAG_MARKERS = {
+  absent: { color: "#475467", symbol: "x" },
+  confused: { color: "#B42318", symbol: "diamond" },
+  bored: { color: "#8A5A00", symbol: "square" },
+  looking_away: { color: "#0E7490", symbol: "triangle-up" },
 };
 const AXIS_FONT = { size: 11, color: "#5b6475" };
 const GRID = "#e7eaf0";
-
-/** Same wall-time strings as the live chart (Plotly reads zone-less dates as they are). */
-function localDate(t) {
-  const d = new Date(t * 1000);
-  const p = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
 
 /** The curve's value at time t: the last point at or before t (the curve is a trailing mean). */
 function valueAt(curve, t) {
@@ -30,7 +28,7 @@ function valueAt(curve, t) {
   return value ?? (curve.length ? curve[0][1] : 50);
 }
 
-function drawTimeline(root) {
+function drawClassTimeline(root) {
   const el = document.getElementById("report-timeline");
   if (!el) return;
   const emotionEnabled = root.dataset.emotionEnabled === "true";
@@ -53,26 +51,27 @@ function drawCurve() {
   const windows = readJSON("report-windows-data", []);
   const traces = [
     {
-      type: "scatter", mode: "lines", name: "Engagement",
+      type: "scatter", mode: "lines", name: gettext("Engagement"),
       x: curve.map(([t]) => localDate(t)), y: curve.map(([, v]) => v),
-      line: { width: 2, color: "#2F55D4" }, hovertemplate: "Engagement: %{y:.0f}<extra></extra>",
+      line: { width: 2, color: "#2F55D4" }, hovertemplate: `${plotlyText(gettext("Engagement"))}: %{y:.0f}<extra></extra>`,
     },
     {
-      type: "scatter", mode: "lines", name: "Attention",
+      type: "scatter", mode: "lines", name: gettext("Attention"),
       x: attention.map(([t]) => localDate(t)), y: attention.map(([, v]) => v),
-      line: { width: 2, color: "#475467", dash: "dot" }, hovertemplate: "Attention: %{y:.0f}<extra></extra>",
+      line: { width: 2, color: "#475467", dash: "dot" }, hovertemplate: `${plotlyText(gettext("Attention"))}: %{y:.0f}<extra></extra>`,
     },
   ];
   for (const [kind, marker] of Object.entries(FLAG_MARKERS)) {
     const ofKind = flags.filter((f) => f.kind === kind);
     if (!ofKind.length) continue;
+    const label = format(gettext("%(flag)s flag"), { flag: FLAG_LABELS[kind] || kind });
     traces.push({
-      type: "scatter", mode: "markers", name: marker.label,
+      type: "scatter", mode: "markers", name: label,
       x: ofKind.map((f) => localDate(f.raised_at)),
       y: ofKind.map((f) => valueAt(curve, f.raised_at)),
-      text: ofKind.map((f) => plotlyText(`${f.name}: ${f.explanation}`)),
+      text: ofKind.map((f) => plotlyText(`${f.name}: ${explanationText(f)}`)),
       marker: { symbol: marker.symbol, size: 10, color: marker.color, line: { width: 1, color: "#fff" } },
-      hovertemplate: `${marker.label} · %{text}<extra></extra>`,
+      hovertemplate: `${plotlyText(label)} · %{text}<extra></extra>`,
     });
   }
   const shapes = windows.map((w) => ({
@@ -109,7 +108,7 @@ function wireForms() {
 
 const root = document.getElementById("report");
 if (root) {
-  drawTimeline(root);
+  drawClassTimeline(root);
   drawCurve();
 }
 localizeTimes();

@@ -119,3 +119,10 @@ export function initials(name) {
   const letters = words.length > 1 ? first(words[0]) + first(words[words.length - 1]) : graphemes(words[0]).slice(0, 2).join("");
   return letters.toLocaleUpperCase(LOCALE);
 }
+
+/** Plotly reads date strings without a zone as they are: give it the viewer's wall time for a Unix time t. */
+export function localDate(t) {
+  const d = new Date(t * 1000);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}

@@ -20,3 +20,4 @@ export const POLL_ANSWERS = words.poll_answers || [];
 export const POLL_ANSWER_LABELS = words.poll_answer_labels || {};
 export const CAMERA_STATES = words.camera_states || [];
 export const QUALITY_HINTS = words.quality_hints || {};
+export const EXPLANATION_MESSAGES = words.explanation_messages || {};

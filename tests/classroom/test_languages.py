@@ -66,11 +66,13 @@ def test_the_word_lists_are_handed_over_in_the_readers_language():
     assert english["report_labels"]["confused"] == "I'm confused"
     assert hindi["report_labels"]["confused"] == "मुझे समझ नहीं आया"
     assert hindi["flag_labels"] == {
-        "absent": "अनुपस्थित",
+        "absent": "दूर",
         "confused": "उलझन",
         "bored": "ऊब",
         "looking_away": "नज़र हटी हुई",
     }
+    assert hindi["flag_cause_labels"] == {"tab_hidden": "टैब छिपा है"}
+    assert hindi["explanation_messages"]["absent.back"] == "Back after %(lasted_s)s away."  # a later round translates
     assert hindi["quality_hints"]["too_dark"] == "थोड़ी और रोशनी चाहिए: लैंप या खिड़की की ओर मुँह करें।"
     assert hindi["emotions"] == english["emotions"] and set(hindi["emotion_labels"]) == set(english["emotions"])
 

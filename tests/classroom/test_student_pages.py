@@ -36,7 +36,7 @@ def test_the_consent_text_says_what_the_teacher_sees_keeps_and_does_not_do(clien
         "Your teacher sees your name",
         "Happy, Neutral or Sad next to your name",
         "an engagement score from 0 to 100 next to your name",
-        "Confused, Bored or Absent",
+        "Confused, Bored, Away or Tab hidden",
         "a report of this class that names you",
         "download it as spreadsheets (CSV)",
         "The detailed readings are kept for 30 days",
@@ -52,7 +52,7 @@ def test_the_consent_text_says_what_the_teacher_sees_keeps_and_does_not_do(clien
 def test_without_emotion_estimates_the_consent_text_names_no_emotion_label(client, course):
     session = session_start(course=course, title="Quiet", emotion_enabled=False)
     page = text_of(client.get(reverse("classroom:join_code", args=[session.code])))
-    assert "No emotion is estimated" in page and "Bored or Absent" in page
+    assert "No emotion is estimated" in page and "Bored, Away or Tab hidden" in page
     assert "Happy" not in page and "Confused, Bored" not in page
 
 

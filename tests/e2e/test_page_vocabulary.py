@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from engagement.vocabulary import vocabulary
@@ -18,8 +19,12 @@ READ_MODULES = """async () => {
     sensitivities: words.SENSITIVITIES, sensitivity_labels: words.SENSITIVITY_LABELS,
     poll_answers: words.POLL_ANSWERS, poll_answer_labels: labels.POLL_OPTION_LABELS,
     camera_states: words.CAMERA_STATES, quality_hints: words.QUALITY_HINTS,
+    explanation_messages: words.EXPLANATION_MESSAGES,
   };
 }"""
+
+
+EXPLAIN = """async (message) => (await import("/static/js/explanations.js")).messageText(message)"""
 
 
 def test_the_scripts_read_the_vocabulary_the_server_defines(browser: Any, pulse_server: Any, console: Any) -> None:
@@ -28,5 +33,25 @@ def test_the_scripts_read_the_vocabulary_the_server_defines(browser: Any, pulse_
         page = console.watch(context.new_page(), "login")
         page.goto(f"{pulse_server.url}/accounts/login/")
         assert page.evaluate(READ_MODULES) == json.loads(json.dumps(vocabulary()))
+    finally:
+        context.close()
+
+
+def test_the_page_renders_a_flags_explanation_in_the_readers_clock(
+    browser: Any, pulse_server: Any, console: Any
+) -> None:
+    context = browser.new_context(timezone_id="Asia/Kolkata")
+    try:
+        page = console.watch(context.new_page(), "login")
+        page.goto(f"{pulse_server.url}/accounts/login/")
+        since = 1_767_603_600 + 42 * 60  # 09:42 UTC, 15:12 in India
+        text = page.evaluate(EXPLAIN, {"id": "absent.tab_hidden", "params": {"since_at": since}})
+        assert re.fullmatch(
+            r"The class tab has been hidden since (15|0?3):12( PM)?: the lesson is not on screen\.", text
+        ), text
+        cleared = page.evaluate(
+            EXPLAIN, {"id": "bored.cant_tell", "params": {"lasted_s": 130, "reason_msg": "reason.too_dark"}}
+        )
+        assert cleared == "Cleared after 2 min: the picture is too dark to tell.", cleared
     finally:
         context.close()

@@ -61,7 +61,7 @@ def test_a_flag_during_the_baseline_minutes_says_the_usual_face_is_still_being_l
     state, events = replay(items, rules=NORMAL)
     raised = [e for e in events if e.kind == "confused" and e.action == "raised"]
     assert len(raised) == 1
-    assert "still learning this student's usual face" in raised[0].explanation
+    assert raised[0].explanation[0]["id"] == "confused.face_learning"
     assert state is not None and not state.baseline.done
 
 

@@ -66,8 +66,9 @@ def test_no_face_in_a_clear_picture_raises_absent_after_absent_on_s_and_it_clear
     # Back at 300; the flag clears absent_off_s (5 s) later, on the first reading at or after 305.
     assert story(events) == [(210, "absent", "raised"), (306, "absent", "cleared")]
     assert events[0].cause == "no_face"
-    assert events[0].explanation == "No face in view for 30 s, though the picture is clear enough to see one."
-    assert events[1].explanation == "Back after 1 min 36 s away."
+    # The explanation says since when (180, the first reading without a face), never a duration that goes stale.
+    assert events[0].explanation == [{"id": "absent.no_face", "params": {"since_at": 180}}]
+    assert events[1].explanation == [{"id": "absent.back", "params": {"lasted_s": 96}}]
     assert state is not None and student_tile(state)["flags"] == []
 
 
@@ -130,7 +131,9 @@ def test_going_dark_clears_a_confused_flag_as_cant_tell_and_raises_nothing_else(
     assert [(k, a) for _, k, a in story(events)] == [("confused", "raised"), ("confused", "cleared")]
     # Raised at 214 (see test_core_baseline); cleared confused_off_s after the first dark frame, saying why.
     assert events[1].t == 300 + NORMAL.confused_off_s
-    assert events[1].explanation == "Cleared after 1 min 46 s: the picture is too dark to tell."
+    assert events[1].explanation == [
+        {"id": "confused.cant_tell", "params": {"lasted_s": 106, "reason_msg": "reason.too_dark"}}
+    ]
 
 
 # --- bored --------------------------------------------------------------------------------------------------------
@@ -164,8 +167,8 @@ def test_a_tab_hidden_again_and_again_raises_bored_and_the_explanation_says_the_
     bored = [e for e in events if e.kind == "bored"]
     assert [e.action for e in bored] == ["raised"]
     assert bored[0].cause == "attention"
-    assert "class tab hidden" in bored[0].explanation
-    assert "A hidden tab is a far better boredom cue than a neutral face." in bored[0].explanation
+    assert bored[0].explanation[0]["id"] == "bored.raised" and bored[0].explanation[0]["params"]["hidden_pct"] > 0
+    assert bored[0].explanation[-1]["id"] == "bored.hidden_note"
 
 
 def test_a_tab_hidden_for_a_sustained_time_raises_absent_with_the_tab_as_the_reason():
@@ -174,7 +177,7 @@ def test_a_tab_hidden_for_a_sustained_time_raises_absent_with_the_tab_as_the_rea
     _, events = replay(items, rules=NORMAL)
     absent = [e for e in events if e.kind == "absent"]
     assert [(e.t, e.action, e.cause) for e in absent] == [(180 + NORMAL.hidden_absent_on_s, "raised", "tab_hidden")]
-    assert absent[0].explanation == "The class tab has been hidden for 60 s: the lesson is not on screen."
+    assert absent[0].explanation == [{"id": "absent.tab_hidden", "params": {"since_at": 180}}]
 
 
 def test_a_calm_neutral_face_with_attention_on_the_lesson_is_never_bored():
@@ -204,7 +207,7 @@ def test_a_bored_flag_gives_way_to_absent_at_once():
     assert [(k, a) for _, k, a in story(events)] == [("bored", "raised"), ("absent", "raised"), ("bored", "cleared")]
     assert events[1].t == 660 + NORMAL.hidden_absent_on_s
     assert events[2].t == events[1].t
-    assert events[2].explanation.endswith("the student is now marked away instead.")
+    assert events[2].explanation[0]["id"] == "bored.superseded"
 
 
 # --- emotion-off mode and a paused camera -------------------------------------------------------------------------
@@ -222,7 +225,7 @@ def test_with_emotions_off_a_switching_tab_still_raises_bored_and_nothing_reads_
     items = readings(1, 0, 180, step=2, probabilities=None) + tab_switching(1, 180, 8, rng, emotions=False)
     state, events = replay(items, rules=NORMAL)
     assert [(e.kind, e.action) for e in events] == [("bored", "raised")]
-    assert "face mostly neutral" not in events[0].explanation
+    assert "bored.flat_face" not in [m["id"] for m in events[0].explanation]
     assert state is not None and state.baseline.frames == 0 and state.smoothed is None
 
 
@@ -264,5 +267,5 @@ def test_idling_with_the_window_unfocused_and_a_still_face_is_bored():
     ]
     _, events = replay(items, rules=NORMAL)
     assert [(e.kind, e.action) for e in events] == [("bored", "raised")]
-    assert "window not focused" in events[0].explanation
-    assert "stiller than usual" in events[0].explanation
+    assert events[0].explanation[0]["params"]["unfocused_pct"] > 0
+    assert "bored.flat_face" in [m["id"] for m in events[0].explanation]

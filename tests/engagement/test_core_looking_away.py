@@ -26,11 +26,9 @@ def test_a_head_turned_far_for_30_s_raises_looking_away_with_its_reason_and_faci
     assert story(events) == [(130, "raised"), (206, "cleared")]
     raised, cleared = (e for e in events if e.kind == "looking_away")
     assert raised.cause == "head_turned"
-    assert raised.explanation == (
-        "Looking away from the screen for 30 s: the face is in clear view but turned about 55° to the side "
-        "(a rough estimate). Looking down at notes never counts; another screen or a window to the side does."
-    )
-    assert cleared.explanation == "Facing the screen again (flag lasted 76 s)."
+    # Since 100, when the head turned: the condition's start, not the raise time.
+    assert raised.explanation == [{"id": "looking_away.raised", "params": {"since_at": 100, "turn_deg": 55}}]
+    assert cleared.explanation == [{"id": "looking_away.gone", "params": {"lasted_s": 76}}]
     assert state is not None and student_tile(state)["flags"] == []
     assert [e.kind for e in events] == ["looking_away", "looking_away"]  # not "away": the face was in view
 
@@ -40,7 +38,7 @@ def test_the_tile_shows_the_flag_and_why_while_it_is_up():
     assert state is not None
     [flag] = student_tile(state)["flags"]
     assert flag["kind"] == "looking_away" and flag["since"] == 90
-    assert flag["explanation"].startswith("Looking away from the screen for 30 s")
+    assert flag["explanation_messages"][0]["id"] == "looking_away.raised"
     assert student_tile(state)["status"] == "live"
 
 
@@ -83,7 +81,9 @@ def test_it_is_never_raised_while_the_picture_is_cant_see(cant_see):
 def test_a_raised_flag_clears_when_the_picture_becomes_cant_see_and_says_so():
     _, events = replay(turned(0, 60) + turned(60, 120, brightness=DARK["brightness"]), rules=NORMAL)
     assert story(events) == [(30, "raised"), (66, "cleared")]
-    assert events[-1].explanation == "Cleared after 36 s: the picture is too dark to tell."
+    assert events[-1].explanation == [
+        {"id": "looking_away.cant_tell", "params": {"lasted_s": 36, "reason_msg": "reason.too_dark"}}
+    ]
 
 
 def test_a_lost_face_is_away_not_looking_away():
@@ -92,7 +92,9 @@ def test_a_lost_face_is_away_not_looking_away():
     assert story(events, "absent") == [(50, "raised")]
     _, events = replay(turned(0, 40) + readings(1, 40, 200, step=2, face=False), rules=NORMAL)
     assert story(events) == [(30, "raised"), (46, "cleared")]
-    assert events[1].explanation == "Cleared after 16 s: the face is out of view, so there is nothing to tell from."
+    assert events[1].explanation == [
+        {"id": "looking_away.cant_tell", "params": {"lasted_s": 16, "reason_msg": "reason.no_face"}}
+    ]
 
 
 def test_without_a_head_pose_nothing_is_raised():

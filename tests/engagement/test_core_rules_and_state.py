@@ -102,17 +102,29 @@ def test_the_state_round_trips_through_json_and_an_older_cached_state_still_load
         StudentState.from_dict({**data, "v": 0})
 
 
-def test_the_tile_shows_the_smoothed_emotion_flags_and_attention():
+def test_the_tile_shows_the_smoothed_emotion_while_no_flag_is_up():
+    state, _ = replay(
+        readings(1, 0, 200, step=2) + readings(1, 200, 210, step=2, probabilities=CONFUSED), rules=DEFAULT_RULES
+    )
+    assert state is not None
+    tile = student_tile(state)
+    assert tile["flags"] == [] and tile["emotion"] == "angry"
+    assert sum(tile["probabilities"].values()) == pytest.approx(1.0, abs=0.01)
+
+
+def test_the_tile_shows_the_flags_reason_not_an_expression_that_argues_with_it():
     state, _ = replay(
         readings(1, 0, 200, step=2) + readings(1, 200, 260, step=2, probabilities=CONFUSED), rules=DEFAULT_RULES
     )
     assert state is not None
     tile = student_tile(state)
     assert tile["status"] == "live"
-    assert tile["emotion"] == "angry"
-    assert sum(tile["probabilities"].values()) == pytest.approx(1.0, abs=0.01)
     assert [f["kind"] for f in tile["flags"]] == ["confused"]
-    assert tile["flags"][0]["explanation"].startswith("Looks confused for 20 s")
+    assert (tile["emotion"], tile["confidence"], tile["probabilities"]) == (None, None, None)
+    # The explanation says when the condition began (the share reached the bar at 214), not how long it had held
+    # when raised (confused_on_s later): that would be stale a minute on.
+    assert tile["flags"][0]["since"] == 214 + DEFAULT_RULES.confused_on_s
+    assert tile["flags"][0]["explanation_messages"][0]["params"]["since_at"] == 214
     assert tile["attention"] == {"visible": True, "focused": True, "idle_s": 5.0}
     assert tile["face_time_s"] == pytest.approx(258.0)
     assert 0 <= tile["engagement"] <= 100
@@ -132,7 +144,7 @@ def test_disconnecting_clears_every_flag_and_a_disconnected_student_is_never_abs
     assert state is not None
     state, events = student_disconnect(state, 270.0)
     assert [(e.kind, e.action, e.explanation) for e in events] == [
-        ("absent", "cleared", "Cleared after 40 s: the student left the session.")
+        ("absent", "cleared", [{"id": "left_session", "params": {"lasted_s": 40}}])
     ]
     assert student_tile(state)["status"] == "disconnected"
     assert state.baseline.done

@@ -4,9 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engagement.core import DEFAULT_RULES, EMOTIONS, Reading, attention_score, engagement_score, mood_timeline
+from engagement.core import DEFAULT_RULES, EMOTIONS, Reading, SelfReport, mood_timeline, quality_of
 from engagement.core.signals import reading_signals
-from engagement.core.synthetic import CONFUSED, HAPPY, NEUTRAL, SAD_RESTING, reading, readings
+from engagement.core.synthetic import CONFUSED, HAPPY, SAD_RESTING, reading, readings
+from engagement.core.types import FlagEvent
 
 
 def test_shares_average_students_not_frames():
@@ -20,11 +21,12 @@ def test_shares_average_students_not_frames():
     assert (point.present, point.connected) == (2, 2)
 
 
-def test_a_dark_picture_counts_as_connected_not_in_the_shares():
+def test_a_dark_picture_counts_as_connected_not_in_the_shares_nor_in_view():
     items = [reading(1, 0, probabilities=HAPPY), reading(2, 1, probabilities=CONFUSED, brightness=10.0)]
     [point] = mood_timeline(items, bucket_s=5)
     assert point.shares["happy"] == pytest.approx(HAPPY[EMOTIONS.index("happy")])
-    assert (point.present, point.connected) == (2, 2)
+    # "In view" is one definition everywhere: a clear picture with a face (the tile's "live").
+    assert (point.present, point.connected) == (1, 2)
 
 
 def test_buckets_are_fixed_and_empty_ones_are_kept_between_start_and_end():
@@ -43,6 +45,7 @@ def test_with_emotions_off_there_are_no_shares_but_presence_and_engagement():
     # Student 1: page 1, presence 1 -> 100. Student 2: page 1, presence 0 -> 70.
     assert point.engagement == pytest.approx(85.0)
     assert point.attention == pytest.approx(85.0)
+    assert point.attentive_share == 1.0
 
 
 def test_bucket_length_must_be_positive():
@@ -50,36 +53,31 @@ def test_bucket_length_must_be_positive():
         mood_timeline([], bucket_s=0)
 
 
-# --- the engagement score (docs/engagement.md, "Scores") ----------------------------------------------------------
+# --- what a teacher can act on: confusion, attention, the taps ----------------------------------------------------
 
 
-def test_the_engagement_score_follows_its_documented_formula():
-    # attention = 100 * (0.7 * page + 0.3 * presence); engagement = 0.8 * attention + 0.2 * 100 * activity
-    assert attention_score(page=0.5, presence=1.0) == pytest.approx(65.0)
-    assert engagement_score(page=0.5, presence=1.0, activity=0.1) == pytest.approx(0.8 * 65 + 0.2 * 10)
-    assert engagement_score(page=1.0) == 100.0
-    assert engagement_score(page=0.0) == 0.0
-    assert engagement_score(page=0.75, presence=None, activity=None) == pytest.approx(75.0)
+def test_the_timeline_carries_the_confused_share_the_attentive_share_and_every_tap_kind():
+    items = readings(1, 0, 10) + readings(2, 0, 10, tab_visible=False) + readings(3, 0, 10, focused=False)
+    flags = [FlagEvent(1, "confused", "raised", 2.0), FlagEvent(1, "confused", "cleared", 4.0)]
+    taps = [SelfReport(3, 6.0, "confused"), SelfReport(2, 7.0, "raise_hand"), SelfReport(2, 8.0, "raise_hand")]
+    first, second = mood_timeline(items, flags=flags, reports=taps, bucket_s=5)
+    assert first.confused_share == pytest.approx(1 / 3)  # student 1's flag was up in the first bucket only
+    assert second.confused_share == pytest.approx(1 / 3)  # student 3 tapped in the second
+    assert first.attentive_share == pytest.approx(1 / 3)  # hidden and unfocused are not on the lesson
+    assert first.to_dict()["taps"] == {"confused": 0, "too_fast": 0, "too_slow": 0, "all_good": 0, "raise_hand": 0}
+    assert second.to_dict()["taps"] == {"confused": 1, "too_fast": 0, "too_slow": 0, "all_good": 0, "raise_hand": 2}
 
 
-def test_a_hidden_tab_scores_zero_attention_and_a_calm_attentive_face_scores_high():
-    hidden = reading(1, 0, probabilities=None, face=False, camera="paused", tab_visible=False)
-    calm = reading(2, 0, probabilities=NEUTRAL)
-    [point] = mood_timeline([hidden], bucket_s=5)
-    assert point.engagement == 0.0
-    [point] = mood_timeline([calm], bucket_s=5)
-    # activity = 1 - p(neutral) = 0.1: a calm face loses only 18 points of 100.
-    assert point.engagement == pytest.approx(0.8 * 100 + 0.2 * 100 * (1 - NEUTRAL[EMOTIONS.index("neutral")]))
+def test_a_tap_alone_makes_a_bucket():
+    [point] = mood_timeline([], reports=[SelfReport(1, 12.0, "raise_hand")], bucket_s=5)
+    assert point.t == 10 and point.taps["raise_hand"] == 1 and point.connected == 0 and point.engagement is None
 
 
-@given(
-    page=st.floats(-1, 2, allow_nan=False),
-    presence=st.none() | st.floats(-1, 2, allow_nan=False),
-    activity=st.none() | st.floats(-1, 2, allow_nan=False),
-)
-def test_scores_stay_within_0_and_100(page, presence, activity):
-    assert 0.0 <= engagement_score(page=page, presence=presence, activity=activity) <= 100.0
-    assert 0.0 <= attention_score(page=page, presence=presence) <= 100.0
+def test_a_drift_flag_up_in_the_bucket_holds_the_students_score_down():
+    items = readings(1, 0, 5, probabilities=HAPPY)
+    [free] = mood_timeline(items, bucket_s=5)
+    [flagged] = mood_timeline(items, flags=[FlagEvent(1, "looking_away", "raised", 0.0)], bucket_s=5)
+    assert free.engagement > 90 and flagged.engagement == 40.0
 
 
 # --- properties ---------------------------------------------------------------------------------------------------
@@ -108,14 +106,17 @@ def test_every_bucket_with_a_clear_face_has_shares_summing_to_1(items, bucket_s)
         if point.shares:
             assert sum(point.shares.values()) == pytest.approx(1.0)
             assert all(0.0 <= share <= 1.0 for share in point.shares.values())
-            assert point.present >= 1
         in_bucket = [r for r in items if point.t <= r.t < point.t + bucket_s]
         clear = [r for r in in_bucket if reading_signals(r, rules=DEFAULT_RULES).probabilities is not None]
         assert bool(point.shares) is bool(clear)
         assert point.connected == len({r.participant_id for r in in_bucket})
-        assert point.present == len({r.participant_id for r in in_bucket if r.face and r.camera == "on"})
+        latest = {}
+        for r in sorted(in_bucket, key=lambda r: r.t):
+            latest[r.participant_id] = r
+        assert point.present == sum(1 for r in latest.values() if quality_of(r, rules=DEFAULT_RULES) == "ok")
         assert point.present <= point.connected
-        if point.connected:
+        seen = [r for r in in_bucket if reading_signals(r, rules=DEFAULT_RULES).presence is not None]
+        if seen:
             assert point.engagement is not None and 0.0 <= point.engagement <= 100.0
         else:
-            assert point.engagement is None and point.shares == {}
+            assert point.engagement is None

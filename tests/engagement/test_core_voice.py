@@ -12,7 +12,8 @@ from engagement.core import (
     student_tile,
     student_update,
 )
-from engagement.core.history import is_report_flag
+from engagement.core.explain import from_text
+from engagement.core.intervals import is_report_flag
 from engagement.core.synthetic import CONFUSED, readings, replay
 
 NORMAL = rules_for("normal")
@@ -31,12 +32,13 @@ def tap(state, t, kind="confused", text=""):
 def test_an_im_confused_tap_raises_the_flag_at_once_and_it_lasts_while_the_tap_counts():
     state, raised = tap(settled(), 180.0)
     assert [(e.t, e.kind, e.action, e.cause) for e in raised] == [(180.0, "confused", "raised", "report")]
-    assert raised[0].explanation.startswith("Tapped “I'm confused”. Face: brow-lowering or worried expressions 0%")
+    # The student's own word, and nothing more: no face numbers that may point the other way.
+    assert raised[0].explanation == [{"id": "confused.report", "params": {"tapped_at": 180.0}}]
     state, events = replay(readings(1, 180, 400, step=2), rules=NORMAL, state=state)
     # The tap counts for report_evidence_s (120 s): the first reading without it is at 300, and the flag clears
     # confused_off_s (20 s) later.
     assert [(e.t, e.action) for e in events] == [(320, "cleared")]
-    assert "the “I'm confused” tap no longer counts" in events[0].explanation
+    assert events[0].explanation == [{"id": "confused.report_gone", "params": {"lasted_s": 140}}]
 
 
 def test_all_good_withdraws_the_tap():
@@ -66,7 +68,7 @@ def test_other_taps_raise_no_flag_and_show_on_the_tile(kind):
 def test_a_tap_before_any_frame_still_raises_the_flag():
     state, events = student_self_report(None, SelfReport(7, 5.0, "confused"), rules=NORMAL)
     assert [(e.participant_id, e.kind, e.cause) for e in events] == [(7, "confused", "report")]
-    assert events[0].explanation == "Tapped “I'm confused”."
+    assert events[0].explanation == [{"id": "confused.report", "params": {"tapped_at": 5.0}}]
     assert student_tile(state)["status"] == "waiting"
 
 
@@ -78,9 +80,9 @@ def test_a_dismissed_flag_clears_at_once_and_stays_quiet_for_the_cooldown():
     assert [e.action for e in events] == ["raised"]
     state, events = student_dismiss(state, "confused", 240.0, rules=NORMAL)
     assert [(e.t, e.action) for e in events] == [(240.0, "cleared")]
-    assert events[0].explanation == (
-        "Confused flag dismissed by the teacher after 26 s; quiet for this student for 10 min."
-    )
+    assert events[0].explanation == [
+        {"id": "dismissed", "params": {"kind": "confused", "lasted_s": 26, "cooldown_s": 600}}
+    ]
     # Still confused-looking all along: nothing until the cooldown (600 s) ends, then raised again at once.
     _, events = replay(readings(1, 242, 1000, step=2, probabilities=CONFUSED), rules=NORMAL, state=state)
     assert [(e.t, e.action) for e in events] == [(240 + NORMAL.cooldown_s, "raised")]
@@ -140,9 +142,10 @@ def test_flags_carry_their_cause_into_the_tile():
 
 
 def test_a_tapped_flag_is_still_recognised_when_stored_without_its_cause():
-    # The database keeps the explanation but not the cause; reports tell tapped flags by how the text starts.
+    # Flags stored before the cause was: reports tell tapped flags by their message, or by how the old text starts.
     _, raised = tap(settled(), 180.0)
     stored = FlagEvent(1, "confused", "raised", 180.0, raised[0].explanation)
     assert is_report_flag(stored)
+    assert is_report_flag(FlagEvent(1, "confused", "raised", 180.0, from_text("Tapped “I'm confused”.")))
     _, face = replay(readings(1, 180, 240, step=2, probabilities=CONFUSED), rules=NORMAL, state=settled())
     assert not is_report_flag(FlagEvent(1, "confused", "raised", face[0].t, face[0].explanation))

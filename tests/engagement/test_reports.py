@@ -15,8 +15,9 @@ from classroom.services import participant_join
 from engagement import core
 from engagement.core.synthetic import CONFUSED, HAPPY, NEUTRAL, reading
 from engagement.exports import readings_csv_chunks
-from engagement.models import Flag, MoodPoint, Reading
+from engagement.models import Flag, MoodPoint, Reading, SelfReport
 from engagement.reports import course_history, session_readings, session_report
+from engagement.rows import flag_events_of
 from engagement.templatetags.report_format import clock_offset, duration, share
 from tests.engagement.conftest import SESSION_S, STEP_S, T0, at, ended_session, readings_store, scripted_session
 
@@ -66,15 +67,25 @@ def test_the_timeline_averages_students_equally(scripted):
     assert late["present"] == 1 and late["shares"]["neutral"] == pytest.approx(share_of(NEUTRAL, "neutral"))
 
 
-def test_it_finds_the_most_confused_minutes(scripted):
+def test_the_most_confused_minutes_are_judged_against_each_students_own_usual_face_and_the_taps(scripted):
     windows = session_report(scripted.session)["confused_windows"]
+    # Ana looked confused from T0+300 to T0+420, 20% of her session: every frame then is 80 points above her usual.
     assert [(w["start"], w["end"]) for w in windows[:2]] == [(T0 + 300, T0 + 360), (T0 + 360, T0 + 420)]
-    confusion = core.DEFAULT_RULES.confused_weights
-    mixed = [(a + b) / 2 for a, b in zip(CONFUSED, HAPPY, strict=True)]
-    expected = sum(w * p for w, p in zip(confusion, mixed, strict=True))
-    assert windows[0]["confusion"] == pytest.approx(expected)
-    assert windows[0]["present"] == 2
-    assert len(windows) == 3 and windows[2]["confusion"] < windows[1]["confusion"]
+    assert windows[0]["looked_confused"] == 1 and windows[0]["above_usual"] == pytest.approx(0.8)
+    assert windows[0]["seen"] == 2 and windows[0]["tapped"] == 1  # her tap at T0+350
+    # Ben's tap at T0+100, with nothing on his face, is a moment too, ranked below.
+    assert windows[2]["looked_confused"] == 0 and windows[2]["tapped"] == 1
+    assert windows[2]["start"] <= T0 + 100 < windows[2]["end"]
+
+
+def test_a_class_at_its_ordinary_level_has_no_confused_moment(teacher, course):
+    session = ended_session(course, "Steady")
+    pid = participant_join(session=session, display_name="Cy").pk
+    # Confused-looking half the time, all session long: that is this student's usual, not a moment.
+    readings_store(
+        session.pk, [reading(pid, T0 + s, probabilities=CONFUSED if s % 4 else NEUTRAL) for s in range(0, 600, 2)]
+    )
+    assert session_report(session)["confused_windows"] == []
 
 
 def test_it_compares_confused_taps_with_facial_flags(scripted):
@@ -88,7 +99,12 @@ def test_it_compares_confused_taps_with_facial_flags(scripted):
 
 def test_report_numbers_come_from_the_live_core_functions(scripted):
     readings = session_readings(scripted.session.pk)
-    points = core.mood_timeline(readings, bucket_s=5)
+    flags = flag_events_of(Flag.objects.filter(session=scripted.session))
+    taps = [
+        core.SelfReport(r.participant_id, r.t.timestamp(), r.kind, r.text)
+        for r in SelfReport.objects.filter(session=scripted.session)
+    ]
+    points = core.mood_timeline(readings, flags=flags, reports=taps, bucket_s=5)
     report = session_report(scripted.session)
     assert report["timeline"] == [p.to_dict() for p in points]
     assert report["engagement_curve"] == core.engagement_curve(points, smooth_s=60)
@@ -96,7 +112,7 @@ def test_report_numbers_come_from_the_live_core_functions(scripted):
     assert report["summary"]["average_engagement"] == round(sum(engagement) / len(engagement), 1)
     summary = core.student_summary(
         [r for r in readings if r.participant_id == scripted.ben.pk],
-        [],
+        [e for e in flags if e.participant_id == scripted.ben.pk],
         [],
         participant_id=scripted.ben.pk,
         end=T0 + SESSION_S,
@@ -118,7 +134,17 @@ def test_the_report_shows_the_timeline_the_live_dashboard_stored(scripted):
     )
     report = session_report(scripted.session)
     assert report["timeline"] == [
-        {"t": T0, "shares": {"happy": 1.0}, "present": 1, "connected": 3, "engagement": 42.0, "attention": 50.0}
+        {
+            "t": T0,
+            "shares": {"happy": 1.0},
+            "present": 1,
+            "connected": 3,
+            "engagement": 42.0,
+            "attention": 50.0,
+            "confused_share": None,
+            "attentive_share": None,
+            "taps": dict.fromkeys(core.REPORT_KINDS, 0),
+        }
     ]
     assert report["summary"]["average_engagement"] == 42.0
     assert student(report, "Ben")["time_present_s"] == 480  # students still come from the readings

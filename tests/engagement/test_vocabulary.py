@@ -16,6 +16,7 @@ from django.urls import reverse
 from classroom.models import ClassSession
 from classroom.vocabulary import SENSITIVITY_LABELS
 from engagement.core import CAMERA_STATES, FLAG_LABELS, QUALITY_HINTS, REPORT_LABELS
+from engagement.core.explain import MESSAGES
 from engagement.models import EMOTION_FIELDS, Flag, SelfReport
 from engagement.vocabulary import vocabulary
 from inference import EMOTIONS
@@ -60,6 +61,8 @@ def test_the_vocabulary_is_the_one_definition_of_each_list():
     assert dict(ClassSession._meta.get_field("sensitivity").choices) == SENSITIVITY_LABELS
     assert words["camera_states"] == list(CAMERA_STATES) == list(protocol.CAMERA_STATES)
     assert words["quality_hints"] == QUALITY_HINTS
+    assert set(words["flag_cause_labels"]) <= {"no_face", "tab_hidden"}  # absent's causes
+    assert words["explanation_messages"].keys() == MESSAGES.keys()
 
 
 @pytest.mark.parametrize("name", ["emotions", "report_kinds", "flag_kinds", "sensitivities", "poll_answers"])
@@ -94,7 +97,9 @@ def test_every_script_map_keyed_by_a_server_list_covers_exactly_that_list():
     assert js_object_keys(labels, "VOICE_REPORTED") == set(words["report_kinds"])
     assert js_object_keys(labels, "QUALITY_LABELS") <= set(words["quality_hints"])
     assert js_object_keys(student, "labels") == set(words["camera_states"])
-    assert js_object_keys(JS["static/js/dashboard/timeline.js"], "VOICE_MARKERS") <= set(words["report_kinds"])
+    # The timeline (live and in the report) marks every tap kind, and the report's curve every flag kind.
+    assert js_object_keys(JS["static/js/dashboard/timeline.js"], "VOICE_MARKERS") == set(words["report_kinds"])
+    assert js_object_keys(JS["static/js/report.js"], "FLAG_MARKERS") == set(words["flag_kinds"])
     phrased = set(re.findall(r'case "([a-z_]+)":', labels))
     assert phrased == set(words["report_kinds"])
 

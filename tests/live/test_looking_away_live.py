@@ -46,7 +46,7 @@ def test_a_student_turned_away_for_30_s_is_flagged_looking_away_on_the_dashboard
     assert raised.target == teachers_group(session.pk)
     flag = raised.message["flag"]
     assert flag["kind"] == "looking_away" and flag["name"] == "Mia"
-    assert flag["explanation"].startswith("Looking away from the screen for 30 s")
+    assert flag["explanation"].startswith("Looking away from the screen since ")
     assert Flag.objects.get(pk=flag["id"]).kind == "looking_away"
     last_tiles = [o.message["students"] for o in out if o.message["type"] == "students.update"][-1]
     [tile] = [t for t in last_tiles if t["name"] == "Mia"]

@@ -29,7 +29,7 @@ from engagement.core.signals import quality_of
 from engagement.core.synthetic import lesson, replay
 from engagement.models import Flag, Reading, SelfReport
 from engagement.retention import report_timeline_store
-from engagement.rows import as_datetime, reading_row
+from engagement.rows import as_datetime, flag_row, reading_row
 
 
 class Command(BaseCommand):
@@ -143,13 +143,7 @@ def _flags_store(session_id: int, events) -> int:
     done: list[Flag] = []
     for event in events:
         if event.action == "raised":
-            open_flags[event.kind] = Flag(
-                session_id=session_id,
-                participant_id=event.participant_id,
-                kind=event.kind,
-                raised_at=as_datetime(event.t),
-                explanation=event.explanation,
-            )
+            open_flags[event.kind] = flag_row(session_id, event)
         elif event.kind in open_flags:
             flag = open_flags.pop(event.kind)
             flag.cleared_at = as_datetime(event.t)

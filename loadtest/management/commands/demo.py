@@ -2,7 +2,9 @@
 
 Starts Daphne (the embedded default unless the environment says otherwise) as a child process,
 opens a live session in a class of the demo teacher, and lets simulated students join it through
-the join page and stream drawn faces, pausing and tapping the voice buttons now and then.
+the join page and stream drawn faces, pausing and tapping the voice buttons now and then. When the
+teacher ends the session the students leave but the server stays up (its report is one click away)
+until Ctrl-C.
 """
 
 import os
@@ -15,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from classroom import services
 from classroom.demo import DEMO_PASSWORD, DEMO_USERNAME
+from loadtest.demo import serve_until_interrupted, session_ended_by_teacher
 from loadtest.frames import FramePool
 from loadtest.session import run_until_done, simulated_session, token_from_server_session
 from loadtest.simulator import ClassPlan, SimulatedClass
@@ -56,7 +59,8 @@ class Command(BaseCommand):
                     teacher_username=teacher.get_username(),
                     interval_s=opts["interval"],
                     show_snapshots=True,
-                    title="Demo class",
+                    course_name="Demo class",
+                    title="Demo lesson",
                 )
                 known_login = teacher.check_password(DEMO_PASSWORD)
                 login = f"{teacher.get_username()!r} / {DEMO_PASSWORD!r}" if known_login else ""
@@ -79,6 +83,13 @@ class Command(BaseCommand):
                     lively=True,
                 )
                 run_until_done(SimulatedClass(plan))
+                if session_ended_by_teacher(session):
+                    self.stdout.write(
+                        "\nThe demo session has ended; the server keeps running for its report:\n"
+                        + f"  Report:     {url}/reports/sessions/{session.pk}/\n"
+                        + "  Ctrl-C stops the server.\n"
+                    )
+                    serve_until_interrupted()
             finally:
                 if session is not None:
                     services.session_end(session=session)

@@ -1,12 +1,13 @@
 // The teacher's live dashboard: speaks the teacher side of protocol v1 (docs/protocol.md).
 import { format, gettext } from "../i18n.js";
 import { LiveSocket } from "../live-socket.js";
-import { VOICE_REPORTED, flagLabel } from "../labels.js";
+import { VOICE_REPORTED } from "../labels.js";
 import { announcer, clock, h, setText } from "../util.js";
 import { Gallery, isActiveFlag } from "./tiles.js";
 import { ThumbnailWatch } from "./thumbs.js";
 import { Timeline } from "./timeline.js";
 import { PollPanel, VoicePanel } from "./voice.js";
+import { explanationText, flagLabel } from "../explanations.js";
 
 const root = document.getElementById("dashboard");
 const $ = (id) => document.getElementById(id);
@@ -111,10 +112,7 @@ const handlers = {
     timeline.addFlag(flag);
     gallery.setFlags(flag.participant_id, activeFlagsFor(flag.participant_id));
     renderFlagList();
-    if (isNew && isActiveFlag(flag)) {
-      const attention = gallery.tiles.get(flag.participant_id)?.data.attention;
-      announce(`${flag.name}: ${flagLabel(flag.kind, attention, flag.cause)}. ${flag.explanation || ""}`);
-    }
+    if (isNew && isActiveFlag(flag)) announce(`${flag.name}: ${flagLabel(flag)}. ${explanationText(flag)}`);
   },
   "flag.cleared"(msg) {
     state.flags.set(flagKey(msg.flag), msg.flag);
@@ -215,8 +213,7 @@ function renderFlagList() {
   const list = $("flag-list");
   const focusedKey = list.contains(document.activeElement) ? document.activeElement.dataset.flagKey : null;
   list.replaceChildren(...active.map((flag) => {
-    const attention = gallery.tiles.get(flag.participant_id)?.data.attention;
-    const label = flagLabel(flag.kind, attention, flag.cause);
+    const label = flagLabel(flag);
     const name = flag.name || gettext("Student");
     const link = h("a", { href: `#student-${flag.participant_id}`, class: "attention-item__name", dir: "auto", title: name, dataset: { flagKey: `${flagKey(flag)}:link` } }, name);
     link.addEventListener("click", (event) => {
@@ -235,7 +232,7 @@ function renderFlagList() {
     }
     const since = flag.raised_at ? h("time", { class: "attention-item__since", datetime: new Date(flag.raised_at * 1000).toISOString() },
       format(gettext("since %(time)s"), { time: clock(flag.raised_at) })) : null;
-    return h("li", { class: `attention-item flag--${flag.kind}`, title: flag.explanation || "" },
+    return h("li", { class: `attention-item flag--${flag.kind}`, title: explanationText(flag) },
       link, " ", h("strong", { class: "attention-item__kind" }, label), " ", since, dismiss);
   }));
   if (focusedKey) list.querySelector(`[data-flag-key="${focusedKey}"]`)?.focus();
@@ -394,11 +391,14 @@ function showEnded() {
   badge.className = "badge badge--neutral";
   endForm.hidden = true;
   hideLiveControls();
-  // The students' sockets were closed with the session: their tiles and the numbers say so.
+  // The students' sockets were closed with the session: their tiles and the numbers say so. Nothing live stays
+  // on an ended dashboard (as an ended session's snapshot carries none): the report has the session's numbers.
   for (const { data } of gallery.tiles.values()) {
-    if (data.status !== "disconnected") upsertStudent({ ...data, status: "disconnected", flags: undefined });
+    upsertStudent({ ...data, status: "disconnected", engagement: null, emotion: null, flags: [] });
   }
+  state.latestPoint = null;
   renderStats();
+  renderFlagList();
   const panel = $("ended-panel");
   panel.hidden = false;
   panel.focus();

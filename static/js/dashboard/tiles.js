@@ -1,7 +1,8 @@
 // The student gallery: one tile per student, updated in place so focus and layout stay put.
 import { EMOTION_COLORS, emotionLabel } from "../emotions.js";
 import { format, gettext } from "../i18n.js";
-import { FLAG_LABELS, QUALITY_LABELS, STATUS_LABELS, VOICE_LABELS, flagLabel } from "../labels.js";
+import { QUALITY_LABELS, STATUS_LABELS, VOICE_LABELS } from "../labels.js";
+import { explanationText, flagLabel } from "../explanations.js";
 import { ago, duration, h, initials, pct, setText } from "../util.js";
 import { NeedOrder, needGroup } from "./order.js";
 
@@ -60,14 +61,14 @@ export function drawSparkline(svg, series) {
 
 /** The line under a student's name: why they need a look (their flags), or their status. */
 export function tileState(tile, flags) {
-  if (flags.length) return flags.map((flag) => flagLabel(flag.kind, tile.attention, flag.cause)).join(" · ");
+  if (flags.length) return flags.map((flag) => flagLabel(flag)).join(" · ");
   return STATUS_LABELS[tile.status || "waiting"] || tile.status;
 }
 
 /** Why: the first flag's explanation, why the camera can't see the student, or when they were last seen. */
 export function tileReason(tile, flags) {
   const status = tile.status || "waiting";
-  if (flags.length) return flags.map((flag) => flag.explanation).filter(Boolean).join(" ");
+  if (flags.length) return flags.map((flag) => explanationText(flag)).filter(Boolean).join(" ");
   if (status === "cant_see" || status === "no_face") return tile.quality_hint || QUALITY_LABELS[tile.quality] || "";
   if (status === "disconnected" && tile.last_seen) return format(gettext("Last seen %(ago)s"), { ago: ago(tile.last_seen) });
   return "";
@@ -304,25 +305,25 @@ export class Gallery {
     }
     for (const flag of flags) {
       const key = `${flag.kind}:${flag.id ?? ""}`;
-      const label = flagLabel(flag.kind, tile.attention, flag.cause);
+      const label = flagLabel(flag);
       let li = [...refs.flags.children].find((el) => el.dataset.flagKey === key);
       if (!li) {
         let button = null;
         if (flag.id) {
           button = h("button", { type: "button", class: "button button--small button--quiet" },
-            gettext("Dismiss"), h("span", { class: "visually-hidden" }, " " + format(gettext("%(flag)s flag for %(name)s"), { flag: FLAG_LABELS[flag.kind] || flag.kind, name: tile.name })));
+            gettext("Dismiss"), h("span", { class: "visually-hidden" }, " " + format(gettext("%(flag)s flag for %(name)s"), { flag: label, name: tile.name })));
           button.addEventListener("click", () => this.onDismiss(flag.id, button));
         }
         li = h("li", { class: `flag flag--${flag.kind}`, dataset: { flagKey: key } },
           h("p", { class: "flag__text" },
             h("strong", { class: "flag__kind" }, label),
             " ",
-            h("span", { class: "flag__why", dir: "auto" }, flag.explanation || "")),
+            h("span", { class: "flag__why", dir: "auto" }, explanationText(flag))),
           button);
         refs.flags.append(li);
       } else {
         setText(li.querySelector(".flag__kind"), label);
-        setText(li.querySelector(".flag__why"), flag.explanation || "");
+        setText(li.querySelector(".flag__why"), explanationText(flag));
       }
     }
     refs.flags.hidden = flags.length === 0;

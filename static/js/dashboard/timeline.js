@@ -5,9 +5,10 @@
 // Below:  one row per kind of moment: confused flags, then each student-voice tap kind ("I'm confused",
 //         "Too fast", ...), every tap marked at its time.
 import { EMOTIONS, EMOTION_COLORS, EMOTION_LABELS } from "../emotions.js";
+import { explanationText } from "../explanations.js";
 import { format, gettext } from "../i18n.js";
 import { VOICE_KINDS, VOICE_LABELS } from "../labels.js";
-import { clock, plotlyText, setText } from "../util.js";
+import { clock, localDate, plotlyText, setText } from "../util.js";
 
 // One colour and symbol per tap kind (Okabe-Ito; the row's label says the kind, never the colour alone).
 const VOICE_MARKERS = {
@@ -21,13 +22,6 @@ const CONFUSED_FLAG = { color: "#D55E00", symbol: "square" };
 const LINE_COLORS = { engagement: "#2F55D4", attention: "#475467", present: "#009E73" };
 const MIN_RENDER_GAP_MS = 800;
 const NARROW_PX = 640;
-
-/** Plotly reads date strings without a zone as-is: give it the viewer's local wall time. */
-function localDate(t) {
-  const d = new Date(t * 1000);
-  const p = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
 
 export class Timeline {
   /**
@@ -192,7 +186,7 @@ export class Timeline {
       name: rows[0],
       x: flags.map((f) => localDate(f.raised_at)),
       y: flags.map(() => rows[0]),
-      text: flags.map((f) => plotlyText(f.explanation ? `${f.name}: ${f.explanation}` : f.name)),
+      text: flags.map((f) => plotlyText(explanationText(f) ? `${f.name}: ${explanationText(f)}` : f.name)),
       yaxis: "y3",
       showlegend: false,
       marker: { symbol: CONFUSED_FLAG.symbol, size: 10, color: CONFUSED_FLAG.color, line: { width: 1, color: "#fff" } },
