@@ -44,6 +44,21 @@ RATE_SLACK = 0.75
 class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
     """What both live sockets share: JSON in and out, errors as messages, never tracebacks."""
 
+    closed = False  # this side closed the socket: nothing more goes out on it
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
+        # Under Daphne a send after our own close raises autobahn's Disconnected (a traceback in the log): group
+        # messages still reach a closed socket until its disconnect has left the groups.
+        if self.closed:
+            return
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        await super().close(code=code, reason=reason)
+
     async def send_json(self, message: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(message, separators=(",", ":")))
 
