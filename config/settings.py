@@ -181,7 +181,6 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # --- The live protocol's limits.
 MAX_FRAME_BYTES = envint("MAX_FRAME_BYTES", str(200 * 1024))
 MAX_TEXT_MESSAGE_BYTES = envint("MAX_TEXT_MESSAGE_BYTES", "4096")
-MAX_SOCKETS_PER_PARTICIPANT = envint("MAX_SOCKETS_PER_PARTICIPANT", "2")
 PARTICIPANT_TOKEN_MAX_AGE_S = envint("PARTICIPANT_TOKEN_MAX_AGE_S", str(12 * 3600))
 JOIN_ATTEMPTS_PER_MINUTE = envint("JOIN_ATTEMPTS_PER_MINUTE", "20")  # wrong codes, per address
 # Joins with a right code, per address: generous, since a whole school may share one address (NAT).

@@ -25,6 +25,7 @@ from live.dispatch import DirectDispatch
 from live.engine import engine
 from live.payloads import dashboard_snapshot
 from live.protocol import ProtocolError
+from live.records import socket_claim, socket_is_newest
 from live.worker import ensure_embedded_worker
 from ops import logs, metrics
 
@@ -137,34 +138,50 @@ class StudentConsumer(PulseConsumer):
         self.last_frame_at = 0.0
         self.attention: dict[str, Any] = {"camera": "off"}
         try:
-            # One live socket per student: a newer one (a reload, a second tab) replaces the older.
-            await self.channel_layer.group_send(
-                participant_group(self.participant_id), {"type": "socket.replaced", "by": self.channel_name}
-            )
+            # One live socket per student: a newer one (a reload, a second tab) replaces the older ones. Each
+            # socket takes a number; once in the student's group it tells the group its number, and any socket
+            # with a lower one closes. A socket that joined the group after a newer one's message finds the
+            # newer number in the shared cache and closes itself, so of sockets connecting at once one stays.
+            self.socket_number = await database_sync_to_async(socket_claim)(self.participant_id)
             for group in (students_group(self.session_id), participant_group(self.participant_id)):
                 await self.channel_layer.group_add(group, self.channel_name)
+            await self.channel_layer.group_send(
+                participant_group(self.participant_id), {"type": "socket.replaced", "number": self.socket_number}
+            )
+            newest = await database_sync_to_async(socket_is_newest)(self.participant_id, self.socket_number)
         except LAYER_ERRORS:
             self.participant_id = None
             await self.refuse_layer_down()
             return
+        if not newest:
+            await self.groups_leave()
+            self.participant_id = None
+            await self.refuse(CLOSE_TOO_MANY_SOCKETS, "not_allowed", "This class was opened in another tab or device.")
+            return
         await self.accept()
         metrics.socket_opened("student")
         await self.send_json({"type": "hello", "protocol": protocol.VERSION, **info})
-        await self.to_engine({"type": "participant.connect", "name": info["participant"]["name"]})
+        await self.to_engine(
+            {"type": "participant.connect", "name": info["participant"]["name"], "socket": self.socket_number}
+        )
 
     async def disconnect(self, code: int) -> None:
         if self.participant_id is None:
             return
         metrics.socket_closed("student")
+        await self.groups_leave()
+        await self.to_engine({"type": "participant.disconnect"})
+
+    async def groups_leave(self) -> None:
+        assert self.participant_id is not None
         try:
             for group in (students_group(self.session_id), participant_group(self.participant_id)):
                 await self.channel_layer.group_discard(group, self.channel_name)
         except LAYER_ERRORS:
             log.warning("channel layer unavailable while a student socket closed")  # group entries expire
-        await self.to_engine({"type": "participant.disconnect"})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.participant_id is None:
+        if self.participant_id is None or self.closed:
             return
         if bytes_data is not None:
             await self.run_command("frame", StudentConsumer.receive_frame, bytes_data)
@@ -274,7 +291,7 @@ class StudentConsumer(PulseConsumer):
         await self.close(code=1000)
 
     async def socket_replaced(self, event: dict[str, Any]) -> None:
-        if event["by"] != self.channel_name:
+        if event["number"] > self.socket_number:
             await self.send_error("not_allowed", "This class was opened in another tab or device.")
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
 

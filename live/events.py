@@ -47,7 +47,9 @@ def participant_connected(message: dict[str, Any]) -> list[Outgoing]:
     session_id, pid = message["session_id"], message["participant_id"]
     with students_locked([pid]):
         record = _record_for(pid, message.get("name", ""))
-        record.connected, record.channel = True, message["reply"]
+        if message.get("socket", 0) < record.socket:
+            return []  # a replaced socket's connect, handled after its successor's
+        record.connected, record.channel, record.socket = True, message["reply"], message.get("socket", 0)
         records_save([record])
     return [_tile_update(session_id, record)]
 
