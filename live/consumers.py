@@ -3,112 +3,42 @@
 Each consumer has three sections: socket handlers, commands from the client, and channel-layer events.
 """
 
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import DatabaseError
 
 from classroom import selectors, services
 from classroom.broadcast import LAYER_ERRORS, session_ended_broadcast
 from classroom.groups import participant_group, students_group, teachers_group
+from classroom.ratelimit import rate_limit_hit
 from classroom.tokens import InvalidToken, participant_claim
 from engagement import services as engagement_services
 from live import protocol
-from live.dispatch import DirectDispatch
 from live.engine import engine
 from live.payloads import dashboard_snapshot
-from live.protocol import ProtocolError
+from live.polls import poll_results_soon
+from live.pulse_consumer import (  # noqa: F401 (the close codes are the protocol's, named here too)
+    CLOSE_FLOODING,
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_LIVE,
+    CLOSE_TOO_MANY_SOCKETS,
+    CLOSE_TRY_AGAIN,
+    CLOSE_UNAUTHORIZED,
+    PulseConsumer,
+)
 from live.records import socket_claim, socket_is_newest
 from live.worker import ensure_embedded_worker
 from ops import logs, metrics
 
 log = logging.getLogger(__name__)
 
-CLOSE_UNAUTHORIZED = 4001
-CLOSE_FORBIDDEN = 4003
-CLOSE_NOT_LIVE = 4004
-CLOSE_TOO_MANY_SOCKETS = 4029
-CLOSE_TRY_AGAIN = 1013  # the channel layer is briefly unreachable: reconnect with backoff
-
 JPEG_MAGIC = b"\xff\xd8\xff"
 # A frame may come this much sooner than the session's interval (browser timers jitter).
 RATE_SLACK = 0.75
-
-
-class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
-    """What both live sockets share: JSON in and out, errors as messages, never tracebacks."""
-
-    closed = False  # this side closed the socket: nothing more goes out on it
-
-    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
-        # Under Daphne a send after our own close raises autobahn's Disconnected (a traceback in the log): group
-        # messages still reach a closed socket until its disconnect has left the groups.
-        if self.closed:
-            return
-        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
-
-    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        await super().close(code=code, reason=reason)
-
-    async def send_json(self, message: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(message, separators=(",", ":")))
-
-    async def send_error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message})
-
-    async def refuse(self, close_code: int, error_code: str, message: str) -> None:
-        """Accepts only to say why, then closes with a close code the page can act on."""
-        await self.accept()
-        await self.send_error(error_code, message)
-        await self.close(code=close_code)
-
-    # The JSON commands a client may send: `type` -> the method that handles it. These and the student's binary
-    # snapshots all pass through `run_command`, the one place where every command can be metered.
-    commands: ClassVar[dict[str, Callable[[Any, Any], Awaitable[None]]]] = {}
-
-    async def receive_command(self, text_data: str) -> None:
-        if len(text_data) > settings.MAX_TEXT_MESSAGE_BYTES:
-            metrics.refused("message_too_long")
-            await self.send_error("bad_message", "Message too long.")
-            return
-        try:
-            command = protocol.parse_command(text_data, self.commands)
-        except ProtocolError as exc:
-            await self.send_error(exc.code, str(exc))
-            return
-        await self.run_command(command["type"], self.commands[command["type"]], command)
-
-    async def run_command(self, kind: str, handler: Callable[[Any, Any], Awaitable[None]], payload: Any) -> None:
-        """Runs one client command (`kind`: its type, or "frame" for a snapshot); errors go back as messages."""
-        try:
-            await handler(self, payload)
-        except ProtocolError as exc:
-            await self.send_error(exc.code, str(exc))
-        except (*LAYER_ERRORS, DatabaseError) as exc:
-            engine().counters.messages_lost["command"] += 1
-            metrics.message_lost("command")
-            log.warning("%s command lost: %s unavailable", type(self).__name__, type(exc).__name__)
-            await self.send_error("overloaded", "The server is busy; please try again in a moment.")
-
-    async def refuse_layer_down(self) -> None:
-        engine().counters.messages_lost["connect"] += 1
-        metrics.message_lost("connect")
-        log.warning("channel layer unavailable, %s refused with %d", type(self).__name__, CLOSE_TRY_AGAIN)
-        await self.refuse(CLOSE_TRY_AGAIN, "overloaded", "The server is busy; reconnecting shortly.")
-
-    async def session_ended(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "session.ended"})
-        await self.close(code=CLOSE_NOT_LIVE)
 
 
 class StudentConsumer(PulseConsumer):
@@ -239,6 +169,12 @@ class StudentConsumer(PulseConsumer):
 
     async def command_self_report(self, command: dict[str, Any]) -> None:
         kind, text = protocol.self_report(command)
+        if await database_sync_to_async(rate_limit_hit)(
+            key=f"self_report:{self.participant_id}", limit=settings.SELF_REPORTS_PER_MINUTE
+        ):
+            metrics.refused("self_reports")
+            await self.send_error("too_many_reports", "Too many notes this minute: this one was not sent.")
+            return
         report = await database_sync_to_async(engagement_services.self_report_record)(
             participant_id=self.participant_id, kind=kind, text=text
         )
@@ -257,7 +193,7 @@ class StudentConsumer(PulseConsumer):
         if poll is None:
             await self.send_error("bad_message", "That poll is closed.")
             return
-        await self.channel_layer.group_send(teachers_group(self.session_id), {"type": "poll.results", "poll": poll})
+        await poll_results_soon(self.channel_layer, self.session_id, poll_id)
 
     async def command_leave(self, command: dict[str, Any]) -> None:
         await database_sync_to_async(services.participant_leave)(

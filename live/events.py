@@ -7,6 +7,7 @@ adding an event type is one entry here and the `to_engine` call in the consumer 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,8 @@ from engagement.models import Flag
 from live.flags import flag_events_store
 from live.payloads import Outgoing, tile
 from live.records import StudentRecord, records_load, records_save, students_locked
+
+log = logging.getLogger(__name__)
 
 
 def _sensitivity(session_id: int) -> str:
@@ -108,3 +111,33 @@ STUDENT_EVENTS: dict[str, Callable[[dict[str, Any]], list[Outgoing]]] = {
     "self.report": self_reported,
     "flag.dismiss": flag_dismissed,
 }
+
+
+def events_process(messages: list[dict[str, Any]]) -> list[Outgoing]:
+    """Handles a batch of student events (on the engine thread), each by its entry in STUDENT_EVENTS; an event
+    that fails is logged and the others go on. A student's tile changed by several events goes out once."""
+    out: list[Outgoing] = []
+    for message in messages:
+        handler = STUDENT_EVENTS.get(message.get("type") or "")
+        if handler is None:
+            log.warning("dropped a message of unknown type %r", message.get("type"))
+            continue
+        try:
+            out += handler(message)
+        except Exception:
+            log.exception("could not handle %s", message.get("type"))
+    return _latest_tiles(out)
+
+
+def _latest_tiles(out: list[Outgoing]) -> list[Outgoing]:
+    """`out` with only the last `student.update` of each student (in the place of the last)."""
+    last = {
+        (item.target, item.message["student"]["id"]): i
+        for i, item in enumerate(out)
+        if item.message.get("type") == "student.update"
+    }
+    return [
+        item
+        for i, item in enumerate(out)
+        if item.message.get("type") != "student.update" or last[(item.target, item.message["student"]["id"])] == i
+    ]

@@ -50,6 +50,7 @@ CLOSE_CODES = {
     consumers.CLOSE_NOT_LIVE,
     consumers.CLOSE_TOO_MANY_SOCKETS,
     consumers.CLOSE_TRY_AGAIN,
+    consumers.CLOSE_FLOODING,
 }
 
 # --- what is thrown

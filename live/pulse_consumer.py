@@ -1,0 +1,120 @@
+"""What both live sockets share (`PulseConsumer`) and their close codes. Protocol: docs/protocol.md (version 1)."""
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import DatabaseError
+
+from classroom.broadcast import LAYER_ERRORS
+from live import protocol
+from live.dispatch import DirectDispatch
+from live.engine import engine
+from live.limits import CommandBucket, Verdict
+from live.protocol import ProtocolError
+from ops import metrics
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_FORBIDDEN = 4003
+CLOSE_NOT_LIVE = 4004
+CLOSE_TOO_MANY_SOCKETS = 4029
+CLOSE_FLOODING = 1008  # policy violation: commands kept coming far faster than the sustained rate
+CLOSE_TRY_AGAIN = 1013  # the channel layer is briefly unreachable: reconnect with backoff
+
+
+class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
+    """What both live sockets share: JSON in and out, errors as messages, never tracebacks."""
+
+    closed = False  # this side closed the socket: nothing more goes out on it
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
+        # Under Daphne a send after our own close raises autobahn's Disconnected (a traceback in the log): group
+        # messages still reach a closed socket until its disconnect has left the groups.
+        if self.closed:
+            return
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        await super().close(code=code, reason=reason)
+
+    async def send_json(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(message, separators=(",", ":")))
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    async def refuse(self, close_code: int, error_code: str, message: str) -> None:
+        """Accepts only to say why, then closes with a close code the page can act on."""
+        await self.accept()
+        await self.send_error(error_code, message)
+        await self.close(code=close_code)
+
+    # The JSON commands a client may send: `type` -> the method that handles it. These and the student's binary
+    # snapshots all pass through `run_command`, the one place where every command can be metered.
+    commands: ClassVar[dict[str, Callable[[Any, Any], Awaitable[None]]]] = {}
+
+    async def receive_command(self, text_data: str) -> None:
+        if len(text_data) > settings.MAX_TEXT_MESSAGE_BYTES:
+            metrics.refused("message_too_long")
+            await self.send_error("bad_message", "Message too long.")
+            return
+        try:
+            command = protocol.parse_command(text_data, self.commands)
+        except ProtocolError as exc:
+            await self.send_error(exc.code, str(exc))
+            return
+        await self.run_command(command["type"], self.commands[command["type"]], command)
+
+    async def run_command(self, kind: str, handler: Callable[[Any, Any], Awaitable[None]], payload: Any) -> None:
+        """Runs one client command (`kind`: its type, or "frame" for a snapshot); errors go back as messages.
+
+        Every command but a snapshot (which has the session's frame interval) spends a token of the socket's bucket.
+        """
+        if kind != "frame" and not await self.command_allowed():
+            return
+        try:
+            await handler(self, payload)
+        except ProtocolError as exc:
+            await self.send_error(exc.code, str(exc))
+        except (*LAYER_ERRORS, DatabaseError) as exc:
+            engine().counters.messages_lost["command"] += 1
+            metrics.message_lost("command")
+            log.warning("%s command lost: %s unavailable", type(self).__name__, type(exc).__name__)
+            await self.send_error("overloaded", "The server is busy; please try again in a moment.")
+
+    async def command_allowed(self) -> bool:
+        if not hasattr(self, "bucket"):
+            self.bucket = CommandBucket(
+                burst=settings.COMMAND_BURST,
+                per_second=settings.COMMANDS_PER_SECOND,
+                flood_refusals=settings.COMMAND_FLOOD_REFUSALS,
+                flood_window_s=settings.COMMAND_FLOOD_WINDOW_S,
+            )
+        verdict = self.bucket.take(time.monotonic())
+        if verdict is Verdict.RUN:
+            return True
+        metrics.refused("commands")
+        await self.send_error("too_many_commands", "Too many messages: this one was ignored. Slow down.")
+        if verdict is Verdict.CLOSE:
+            log.warning("%s closed: commands kept coming too fast", type(self).__name__)
+            await self.close(code=CLOSE_FLOODING)
+        return False
+
+    async def refuse_layer_down(self) -> None:
+        engine().counters.messages_lost["connect"] += 1
+        metrics.message_lost("connect")
+        log.warning("channel layer unavailable, %s refused with %d", type(self).__name__, CLOSE_TRY_AGAIN)
+        await self.refuse(CLOSE_TRY_AGAIN, "overloaded", "The server is busy; reconnecting shortly.")
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "session.ended"})
+        await self.close(code=CLOSE_NOT_LIVE)
