@@ -179,7 +179,7 @@ class StudentConsumer(PulseConsumer):
             participant_id=self.participant_id, kind=kind, text=text
         )
         if report is None:  # they left from the page ("delete my data") while this socket was open
-            await self.participant_left({})
+            await self.said_left()
             return
         await self.channel_layer.group_send(teachers_group(self.session_id), {"type": "voice.report", **report})
         await self.to_engine({"type": "self.report", "kind": kind, "text": text})
@@ -191,9 +191,16 @@ class StudentConsumer(PulseConsumer):
             session_id=self.session_id, participant_id=self.participant_id, poll_id=poll_id, answer=answer
         )
         if poll is None:
-            await self.send_error("bad_message", "That poll is closed.")
+            if await database_sync_to_async(selectors.participant_in_session)(self.participant_id, self.session_id):
+                await self.send_error("bad_message", "That poll is closed.")
+            else:
+                await self.said_left()
             return
         await poll_results_soon(self.channel_layer, self.session_id, poll_id)
+
+    async def said_left(self) -> None:
+        await self.send_error("left", "You have left this class: nothing more is recorded.")
+        await self.close(code=1000)
 
     async def command_leave(self, command: dict[str, Any]) -> None:
         await database_sync_to_async(services.participant_leave)(
@@ -340,6 +347,7 @@ class TeacherConsumer(PulseConsumer):
     flag_cleared = forward
     class_alert = forward
     poll_results = forward
+    student_removed = forward
 
     async def voice_report(self, event: dict[str, Any]) -> None:
         report = {k: v for k, v in event.items() if k != "type" and k != "counts"}

@@ -140,6 +140,11 @@ def records_save(records: Iterable[StudentRecord]) -> None:
     cache.set_many({student_key(r.participant_id): r.to_dict() for r in records}, timeout=STATE_TTL_S)
 
 
+def record_forget(participant_id: int) -> None:
+    """Deletes the student's live record (name, state, last note) and their socket counter."""
+    cache.delete_many([student_key(participant_id), socket_key(participant_id)])
+
+
 @contextmanager
 def students_locked(participant_ids: Iterable[int]) -> Iterator[None]:
     """Holds the shared-cache locks of these students (taken in id order, so two holders never deadlock).

@@ -212,8 +212,12 @@ async def stream_and_report(browser, dashboard, frames: MarkedFrames, participan
 
 
 async def gone_from_the_dashboard(dashboard) -> None:
-    """Waits until the worker has handled the socket's end (after which nothing more may be recorded)."""
-    await receive_until(dashboard, "student.update", where=lambda m: m["student"]["status"] == "disconnected")
+    """Waits until the tile is taken off and the worker has handled the socket's end (after which nothing more
+    may be recorded, nor any tile of theirs come back)."""
+    await receive_until(dashboard, "student.removed")
+    while not await dashboard.receive_nothing(timeout=0.5):  # the class's only student: any tile would be theirs
+        message = await dashboard.receive_json_from()
+        assert message["type"] not in ("student.update", "students.update"), message
     await dashboard.disconnect()
 
 
