@@ -97,6 +97,12 @@ export class Gallery {
     this._update(entry, flags);
   }
 
+  /** Take one student's tile off (they deleted their data). */
+  remove(participantId) {
+    this.tiles.get(participantId)?.el.remove();
+    this.tiles.delete(participantId);
+  }
+
   /** Re-render only the flags of one student (after flag.raised / flag.cleared). */
   setFlags(participantId, flags) {
     const entry = this.tiles.get(participantId);
