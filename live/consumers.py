@@ -5,15 +5,17 @@ Each consumer has three sections: socket handlers, commands from the client, and
 
 import logging
 import time
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from classroom import selectors, services
 from classroom.broadcast import LAYER_ERRORS, session_ended_broadcast
-from classroom.groups import participant_group, students_group, teachers_group
+from classroom.groups import participant_group, students_group, teacher_dashboards_group, teachers_group
 from classroom.ratelimit import rate_limit_hit
 from classroom.tokens import InvalidToken, participant_claim
 from engagement import services as engagement_services
@@ -256,7 +258,8 @@ class TeacherConsumer(PulseConsumer):
             return
         self.user_id = user.pk
         try:
-            await self.channel_layer.group_add(teachers_group(self.session_id), self.channel_name)
+            for group in self.groups_watched():
+                await self.channel_layer.group_add(group, self.channel_name)
         except LAYER_ERRORS:
             await self.refuse_layer_down()
             return
@@ -270,9 +273,24 @@ class TeacherConsumer(PulseConsumer):
         if self.watching:
             metrics.socket_closed("teacher")
             try:
-                await self.channel_layer.group_discard(teachers_group(self.session_id), self.channel_name)
+                for group in self.groups_watched():
+                    await self.channel_layer.group_discard(group, self.channel_name)
             except LAYER_ERRORS:
                 log.warning("channel layer unavailable while a dashboard socket closed")  # group entries expire
+
+    def groups_watched(self) -> tuple[str, str]:
+        return teachers_group(self.session_id), teacher_dashboards_group(self.user_id)
+
+    async def may_run_commands(self) -> bool:
+        """Whether the teacher is still logged in (the socket's Django session still names them): a log-out whose
+        message did not reach this socket must not leave it able to end the session."""
+        session = self.scope.get("session")
+        if session is not None and session.session_key is not None:
+            fresh = import_module(settings.SESSION_ENGINE).SessionStore(session.session_key)
+            if (await get_user({"session": fresh})).pk == self.user_id:
+                return True
+        await self.logged_out({})
+        return False
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.watching:
@@ -335,7 +353,14 @@ class TeacherConsumer(PulseConsumer):
         "settings": command_settings,
     }
 
-    # --- channel-layer events: forwarded to the dashboard as they are
+    # --- channel-layer events
+
+    async def logged_out(self, event: dict[str, Any]) -> None:
+        """The teacher logged out (live/apps.py): their dashboards close."""
+        await self.send_error("not_allowed", "You logged out.")
+        await self.close(code=CLOSE_UNAUTHORIZED)
+
+    # --- channel-layer events forwarded to the dashboard as they are
 
     async def forward(self, event: dict[str, Any]) -> None:
         await self.send_json(event)

@@ -81,6 +81,8 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
         """
         if kind != "frame" and not await self.command_allowed():
             return
+        if not await self.may_run_commands():
+            return
         try:
             await handler(self, payload)
         except ProtocolError as exc:
@@ -90,6 +92,10 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
             metrics.message_lost("command")
             log.warning("%s command lost: %s unavailable", type(self).__name__, type(exc).__name__)
             await self.send_error("overloaded", "The server is busy; please try again in a moment.")
+
+    async def may_run_commands(self) -> bool:
+        """Whether the socket's user may still send commands (it may close the socket if not)."""
+        return True
 
     async def command_allowed(self) -> bool:
         if not hasattr(self, "bucket"):
