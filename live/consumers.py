@@ -20,7 +20,6 @@ from classroom.ratelimit import rate_limit_hit
 from classroom.tokens import InvalidToken, participant_claim
 from engagement import services as engagement_services
 from live import protocol
-from live.engine import engine
 from live.payloads import dashboard_snapshot
 from live.polls import poll_results_soon
 from live.pulse_consumer import (  # noqa: F401 (the close codes are the protocol's, named here too)
@@ -130,7 +129,6 @@ class StudentConsumer(PulseConsumer):
             return
         now = time.monotonic()
         if now - self.last_frame_at < self.min_frame_gap_s:
-            engine().counters.frames_rate_limited += 1
             metrics.refused("frame_rate")
             await self.send_error("rate_limited", "Snapshot dropped: sent faster than the class allows.")
             return
@@ -146,7 +144,6 @@ class StudentConsumer(PulseConsumer):
         try:
             await self.channel_layer.send(settings.INFERENCE_CHANNEL, message)
         except LAYER_ERRORS as exc:
-            engine().counters.messages_lost[message["type"]] += 1
             metrics.send_failed(message)
             if message["type"] == "frame.analyze":
                 await self.send_error("overloaded", "The server is busy; this snapshot was skipped.")

@@ -4,8 +4,9 @@ It holds the latest-frame buffer (only each student's newest snapshot waits; old
 counted), the student events waiting (per session, taken in bounded batches in turn, so one class's flood of
 events never holds up another class's tiles), the single engine thread that analyzes batches and writes to the
 database (a slow model never stalls the event loop or the sockets), the put-off class refreshes, the face
-analyzers, the counters and, on the embedded default, the in-process worker task. Everything shared between
-processes lives in the cache and the database instead (live/records.py).
+analyzers and, on the embedded default, the in-process worker task. What it counts is counted in ops.metrics
+(one definition of each counter). Everything shared between processes lives in the cache and the database
+instead (live/records.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections
 
 from inference import FrameAnalysis, InferenceError
-from live.counters import LiveCounters
 from live.events import events_process
 from live.ingest import frames_process
 from live.payloads import Outgoing
@@ -63,7 +63,6 @@ class Engine:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-engine")
         self.flusher: asyncio.Task | None = None
         self.refreshes = RefreshSchedule()
-        self.counters = LiveCounters()
         self.embedded_task: asyncio.Task | None = None  # the in-process worker (embedded default)
         self._analyzers: dict[bool, FaceAnalyzer] = {}
 
@@ -99,7 +98,6 @@ class Engine:
 
     def enqueue(self, job: dict[str, Any]) -> None:
         if (superseded := self.pending.pop(job["participant_id"], None)) is not None:
-            self.counters.frames_superseded += 1
             metrics.snapshot_superseded(superseded)
         self.pending[job["participant_id"]] = job
         metrics.queue_length(len(self.pending))
@@ -116,7 +114,6 @@ class Engine:
     def enqueue_event(self, message: dict[str, Any]) -> None:
         queue = self.events.setdefault(int(message.get("session_id") or 0), deque())
         if len(queue) >= settings.ENGINE_EVENTS_QUEUED_PER_SESSION:
-            self.counters.messages_lost[message["type"]] += 1
             metrics.message_lost(message["type"])
             return
         queue.append(message)
@@ -154,11 +151,8 @@ class Engine:
                 batch = self.take_batch()
                 outgoing = await self.process(batch)
                 if outgoing is None:
-                    self.counters.frames_lost += len(batch)
                     metrics.batch_lost(batch)
                     continue
-                self.counters.batches += 1
-                self.counters.frames_analyzed += len(batch)
                 metrics.batch_analyzed(batch)
                 await deliver(layer, outgoing)
                 continue

@@ -13,7 +13,6 @@ from django.db import DatabaseError
 from classroom.broadcast import LAYER_ERRORS
 from live import protocol
 from live.dispatch import DirectDispatch
-from live.engine import engine
 from live.limits import CommandBucket, Verdict
 from live.protocol import ProtocolError
 from ops import metrics
@@ -88,7 +87,6 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
         except ProtocolError as exc:
             await self.send_error(exc.code, str(exc))
         except (*LAYER_ERRORS, DatabaseError) as exc:
-            engine().counters.messages_lost["command"] += 1
             metrics.message_lost("command")
             log.warning("%s command lost: %s unavailable", type(self).__name__, type(exc).__name__)
             await self.send_error("overloaded", "The server is busy; please try again in a moment.")
@@ -116,7 +114,6 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
         return False
 
     async def refuse_layer_down(self) -> None:
-        engine().counters.messages_lost["connect"] += 1
         metrics.message_lost("connect")
         log.warning("channel layer unavailable, %s refused with %d", type(self).__name__, CLOSE_TRY_AGAIN)
         await self.refuse(CLOSE_TRY_AGAIN, "overloaded", "The server is busy; reconnecting shortly.")

@@ -11,6 +11,7 @@ from classroom.services import participant_join, session_start
 from live import consumers, events
 from live.engine import Engine
 from live.engine import engine as live_engine
+from ops.metrics import sample_total
 from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
 from tests.live.sockets import receive_until, student_socket, teacher_socket
@@ -98,9 +99,10 @@ def test_events_are_taken_in_bounded_batches_in_turn_between_sessions(settings):
 
 def test_a_session_queue_past_its_bound_drops_and_counts(settings):
     settings.ENGINE_EVENTS_QUEUED_PER_SESSION = 5
+    lost = sample_total("pulse_messages_lost_total", type="self.report")
     live_engine = Engine()
     for i in range(8):
         live_engine.enqueue_event({"type": "self.report", "session_id": 1, "i": i})
     assert sum(len(batch) for batch in iter(live_engine.take_events, [])) == 5
-    assert live_engine.counters.messages_lost["self.report"] == 3
+    assert sample_total("pulse_messages_lost_total", type="self.report") == lost + 3
     live_engine.shutdown()
