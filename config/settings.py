@@ -189,11 +189,14 @@ MAX_FRAME_BYTES = envint("MAX_FRAME_BYTES", str(200 * 1024))
 MAX_TEXT_MESSAGE_BYTES = envint("MAX_TEXT_MESSAGE_BYTES", "4096")
 # Commands per socket (student and teacher; snapshots have their own limit, the session's frame interval): a
 # burst of COMMAND_BURST at once, then COMMANDS_PER_SECOND sustained; more is refused (`too_many_commands`), and
-# COMMAND_FLOOD_REFUSALS refusals within COMMAND_FLOOD_WINDOW_S seconds close the socket (1008).
+# COMMAND_FLOOD_REFUSALS refusals within COMMAND_FLOOD_WINDOW_S seconds close the socket (4008).
 COMMAND_BURST = envint("COMMAND_BURST", "30")
 COMMANDS_PER_SECOND = envfloat("COMMANDS_PER_SECOND", "5")
 COMMAND_FLOOD_REFUSALS = envint("COMMAND_FLOOD_REFUSALS", "100")
 COMMAND_FLOOD_WINDOW_S = envfloat("COMMAND_FLOOD_WINDOW_S", "10")
+# A socket with more than this many messages read by the server and not yet handled is closed (4008) at once: its
+# client sends far faster than any page does, faster than the refusals can keep up with.
+MAX_UNREAD_MESSAGES = envint("MAX_UNREAD_MESSAGES", "200")
 # Self-reports stored per student per minute; more are refused (`too_many_reports`) and store nothing.
 SELF_REPORTS_PER_MINUTE = envint("SELF_REPORTS_PER_MINUTE", "10")
 # A poll's results go to the teacher at most once per POLL_RESULTS_EVERY_S seconds, however fast answers come.

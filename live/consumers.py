@@ -22,6 +22,7 @@ from engagement import services as engagement_services
 from live import protocol
 from live.payloads import dashboard_snapshot
 from live.polls import poll_results_soon
+from live.protocol import ProtocolError
 from live.pulse_consumer import (  # noqa: F401 (the close codes are the protocol's, named here too)
     CLOSE_FLOODING,
     CLOSE_FORBIDDEN,
@@ -290,14 +291,17 @@ class TeacherConsumer(PulseConsumer):
         return False
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self.watching:
+        if not self.watching or self.closed:
             return
         if bytes_data is not None:
-            await self.send_error("bad_message", "The teacher socket takes JSON only.")
+            await self.run_command("text", TeacherConsumer.binary_refused, bytes_data)
         elif text_data is not None:
             await self.receive_command(text_data)
 
     # --- commands
+
+    async def binary_refused(self, data: bytes) -> None:
+        raise ProtocolError("bad_message", "The teacher socket takes JSON only.")
 
     async def command_session_end(self, command: dict[str, Any]) -> None:
         if await database_sync_to_async(services.session_end_by_id)(self.session_id):

@@ -1,5 +1,6 @@
 """What both live sockets share (`PulseConsumer`) and their close codes. Protocol: docs/protocol.md (version 1)."""
 
+import asyncio
 import json
 import logging
 import time
@@ -23,7 +24,9 @@ CLOSE_UNAUTHORIZED = 4001
 CLOSE_FORBIDDEN = 4003
 CLOSE_NOT_LIVE = 4004
 CLOSE_TOO_MANY_SOCKETS = 4029
-CLOSE_FLOODING = 1008  # policy violation: commands kept coming far faster than the sustained rate
+# Commands kept coming far faster than the sustained rate: 4000 + 1008 ("policy violation"), since autobahn, under
+# Daphne, refuses to send any close code but 1000 and 3000-4999.
+CLOSE_FLOODING = 4008
 CLOSE_TRY_AGAIN = 1013  # the channel layer is briefly unreachable: reconnect with backoff
 
 
@@ -31,6 +34,15 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
     """What both live sockets share: JSON in and out, errors as messages, never tracebacks."""
 
     closed = False  # this side closed the socket: nothing more goes out on it
+    unread: asyncio.Queue | None = None  # what the server read from the socket and this consumer has not handled
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Daphne (and Channels' test communicator) hand a socket's messages over through an asyncio.Queue, read as
+        # fast as the client sends: a flood piles up there faster than the consumer, one message per turn of the
+        # event loop, can refuse it one by one (measured: docs/benchmarks.md, "Flood").
+        queue = getattr(receive, "__self__", None)
+        self.unread = queue if isinstance(queue, asyncio.Queue) else None
+        await super().__call__(scope, receive, send)
 
     async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
         # Under Daphne a send after our own close raises autobahn's Disconnected (a traceback in the log): group
@@ -57,28 +69,31 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
         await self.send_error(error_code, message)
         await self.close(code=close_code)
 
-    # The JSON commands a client may send: `type` -> the method that handles it. These and the student's binary
-    # snapshots all pass through `run_command`, the one place where every command can be metered.
+    # The JSON commands a client may send: `type` -> the method that handles it. Every text message (a malformed
+    # one too) and every binary snapshot of the student passes through `run_command`, the one place where every
+    # command is metered.
     commands: ClassVar[dict[str, Callable[[Any, Any], Awaitable[None]]]] = {}
 
     async def receive_command(self, text_data: str) -> None:
+        if not self.closed:  # Daphne still hands over what a closed socket had sent: it is not read
+            await self.run_command("text", PulseConsumer.command_parsed, text_data)
+
+    async def command_parsed(self, text_data: str) -> None:
+        """Parses a text message and runs its command (run_command answers a ProtocolError)."""
         if len(text_data) > settings.MAX_TEXT_MESSAGE_BYTES:
             metrics.refused("message_too_long")
-            await self.send_error("bad_message", "Message too long.")
-            return
-        try:
-            command = protocol.parse_command(text_data, self.commands)
-        except ProtocolError as exc:
-            await self.send_error(exc.code, str(exc))
-            return
-        await self.run_command(command["type"], self.commands[command["type"]], command)
+            raise ProtocolError("bad_message", "Message too long.")
+        command = protocol.parse_command(text_data, self.commands)
+        await self.commands[command["type"]](self, command)
 
     async def run_command(self, kind: str, handler: Callable[[Any, Any], Awaitable[None]], payload: Any) -> None:
-        """Runs one client command (`kind`: its type, or "frame" for a snapshot); errors go back as messages.
+        """Runs one client command (`kind`: "text" for a JSON message, "frame" for a snapshot); errors go back as
+        messages.
 
-        Every command but a snapshot (which has the session's frame interval) spends a token of the socket's bucket.
+        Every text message (parsed or not: parsing costs too) spends a token of the socket's bucket; a snapshot has
+        the session's frame interval instead.
         """
-        if kind != "frame" and not await self.command_allowed():
+        if not await self.command_allowed(frame=kind == "frame"):
             return
         if not await self.may_run_commands():
             return
@@ -95,7 +110,10 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
         """Whether the socket's user may still send commands (it may close the socket if not)."""
         return True
 
-    async def command_allowed(self) -> bool:
+    async def command_allowed(self, *, frame: bool = False) -> bool:
+        """Spends a token (a frame spends none: it has the session's frame interval); False when the command is
+        refused, or the socket is closed for flooding: the bucket's refusals pile up, or more than
+        MAX_UNREAD_MESSAGES of its messages wait unread."""
         if not hasattr(self, "bucket"):
             self.bucket = CommandBucket(
                 burst=settings.COMMAND_BURST,
@@ -103,7 +121,9 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
                 flood_refusals=settings.COMMAND_FLOOD_REFUSALS,
                 flood_window_s=settings.COMMAND_FLOOD_WINDOW_S,
             )
-        verdict = self.bucket.take(time.monotonic())
+        verdict = Verdict.RUN if frame else self.bucket.take(time.monotonic())
+        if self.unread is not None and self.unread.qsize() > settings.MAX_UNREAD_MESSAGES:
+            verdict = Verdict.CLOSE
         if verdict is Verdict.RUN:
             return True
         metrics.refused("commands")

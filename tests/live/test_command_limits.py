@@ -113,3 +113,15 @@ async def test_poll_results_reach_the_teacher_coalesced(layer, teacher, student)
         await browser.disconnect()
     await dashboard.disconnect()
     await asyncio.sleep(0)
+
+
+async def test_a_socket_whose_messages_pile_up_unread_is_closed_at_once(layer, settings, student):
+    """A client sending faster than the consumer can even refuse (measured under Daphne: docs/benchmarks.md)."""
+    settings.MAX_UNREAD_MESSAGES = 50
+    browser = await student_socket(token_for(student))
+    await receive_until(browser, "hello")
+    for _ in range(200):  # all read by the server before the consumer's next turn
+        await browser.send_json_to(ATTENTION)
+    codes, close = await errors_and_close(browser, 200)
+    assert close == consumers.CLOSE_FLOODING
+    assert codes == ["too_many_commands"]  # the first message handled saw the pile, and the rest are not read
