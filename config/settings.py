@@ -197,6 +197,8 @@ COMMAND_FLOOD_WINDOW_S = envfloat("COMMAND_FLOOD_WINDOW_S", "10")
 # A socket with more than this many messages read by the server and not yet handled is closed (4008) at once: its
 # client sends far faster than any page does, faster than the refusals can keep up with.
 MAX_UNREAD_MESSAGES = envint("MAX_UNREAD_MESSAGES", "200")
+# A student or teacher whose socket was closed for flooding cannot open another for this many seconds.
+FLOOD_COOLDOWN_S = envint("FLOOD_COOLDOWN_S", "30")
 # Self-reports stored per student per minute; more are refused (`too_many_reports`) and store nothing.
 SELF_REPORTS_PER_MINUTE = envint("SELF_REPORTS_PER_MINUTE", "10")
 # A poll's results go to the teacher at most once per POLL_RESULTS_EVERY_S seconds, however fast answers come.

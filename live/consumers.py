@@ -55,6 +55,8 @@ class StudentConsumer(PulseConsumer):
         except InvalidToken as exc:
             await self.refuse(CLOSE_UNAUTHORIZED, "not_allowed", f"Cannot join: {exc}. Join again with the code.")
             return
+        if await self.cooling_down(f"participant:{claim.participant_id}"):
+            return
         info = await database_sync_to_async(selectors.student_socket_info)(claim.participant_id, claim.session_id)
         if info is None:
             await self.refuse(CLOSE_UNAUTHORIZED, "not_allowed", "You are not a participant of this session.")
@@ -103,6 +105,9 @@ class StudentConsumer(PulseConsumer):
         metrics.socket_closed("student")
         await self.groups_leave()
         await self.to_engine({"type": "participant.disconnect"})
+
+    def flooder(self) -> str:
+        return f"participant:{self.participant_id}"
 
     async def groups_leave(self) -> None:
         assert self.participant_id is not None
@@ -251,6 +256,8 @@ class TeacherConsumer(PulseConsumer):
         if user is None or not user.is_authenticated:
             await self.refuse(CLOSE_UNAUTHORIZED, "not_allowed", "Please log in.")
             return
+        if await self.cooling_down(f"user:{user.pk}"):
+            return
         if not await database_sync_to_async(selectors.teacher_may_watch_id)(user, self.session_id):
             await self.refuse(CLOSE_FORBIDDEN, "not_allowed", "This is not your session.")
             return
@@ -275,6 +282,9 @@ class TeacherConsumer(PulseConsumer):
                     await self.channel_layer.group_discard(group, self.channel_name)
             except LAYER_ERRORS:
                 log.warning("channel layer unavailable while a dashboard socket closed")  # group entries expire
+
+    def flooder(self) -> str:
+        return f"user:{self.user_id}"
 
     def groups_watched(self) -> tuple[str, str]:
         return teachers_group(self.session_id), teacher_dashboards_group(self.user_id)

@@ -7,8 +7,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
 
 from classroom.broadcast import LAYER_ERRORS
@@ -28,6 +30,10 @@ CLOSE_TOO_MANY_SOCKETS = 4029
 # Daphne, refuses to send any close code but 1000 and 3000-4999.
 CLOSE_FLOODING = 4008
 CLOSE_TRY_AGAIN = 1013  # the channel layer is briefly unreachable: reconnect with backoff
+
+
+def flood_key(who: str) -> str:
+    return f"pulse:flooded:{who}"
 
 
 class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
@@ -131,7 +137,22 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
         if verdict is Verdict.CLOSE:
             log.warning("%s closed: commands kept coming too fast", type(self).__name__)
             await self.close(code=CLOSE_FLOODING)
+            key = flood_key(self.flooder())
+            await database_sync_to_async(cache.set)(key, 1, timeout=settings.FLOOD_COOLDOWN_S)
         return False
+
+    def flooder(self) -> str:
+        """Who this socket is (a student, a teacher), for the cool-down after a flood."""
+        raise NotImplementedError
+
+    async def cooling_down(self, who: str) -> bool:
+        """Whether `who` was closed for flooding within FLOOD_COOLDOWN_S: the connect is then turned away before
+        anything else is done (a flooder reconnecting at once would otherwise get a fresh socket to flood)."""
+        if not await database_sync_to_async(cache.get)(flood_key(who)):
+            return False
+        metrics.refused("flood_cooldown")
+        await self.close(code=CLOSE_FLOODING)  # before accepting: the handshake is refused (HTTP 403)
+        return True
 
     async def refuse_layer_down(self) -> None:
         metrics.message_lost("connect")

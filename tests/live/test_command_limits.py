@@ -6,13 +6,16 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.core.cache import cache
 
 from classroom.services import participant_join
 from engagement.models import PollAnswer, SelfReport
 from live import consumers
 from ops import metrics
 from tests.classroom.conftest import token_for
-from tests.live.sockets import receive_until, student_socket, teacher_socket
+from tests.live.sockets import receive_until, sockets, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -125,3 +128,20 @@ async def test_a_socket_whose_messages_pile_up_unread_is_closed_at_once(layer, s
     codes, close = await errors_and_close(browser, 200)
     assert close == consumers.CLOSE_FLOODING
     assert codes == ["too_many_commands"]  # the first message handled saw the pile, and the rest are not read
+
+
+async def test_a_flooder_cannot_reconnect_during_the_cool_down(layer, settings, student):
+    settings.MAX_UNREAD_MESSAGES = 50
+    browser = await student_socket(token_for(student))
+    await receive_until(browser, "hello")
+    for _ in range(200):
+        await browser.send_json_to(ATTENTION)
+    assert (await errors_and_close(browser, 200))[1] == consumers.CLOSE_FLOODING
+    await browser.disconnect()
+    again = WebsocketCommunicator(sockets, f"/ws/student/?token={token_for(student)}")
+    connected, code = await again.connect()
+    assert (connected, code) == (False, consumers.CLOSE_FLOODING)  # turned away at the handshake
+    await database_sync_to_async(cache.clear)()  # the cool-down over
+    after = await student_socket(token_for(student))
+    await receive_until(after, "hello")
+    await after.disconnect()
