@@ -101,9 +101,9 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
         """
         if not await self.command_allowed(frame=kind == "frame"):
             return
-        if not await self.may_run_commands():
-            return
         try:
+            if not await self.may_run_commands():
+                return
             await handler(self, payload)
         except ProtocolError as exc:
             await self.send_error(exc.code, str(exc))
@@ -137,8 +137,10 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
         if verdict is Verdict.CLOSE:
             log.warning("%s closed: commands kept coming too fast", type(self).__name__)
             await self.close(code=CLOSE_FLOODING)
-            key = flood_key(self.flooder())
-            await database_sync_to_async(cache.set)(key, 1, timeout=settings.FLOOD_COOLDOWN_S)
+            try:
+                await database_sync_to_async(cache.set)(flood_key(self.flooder()), 1, timeout=settings.FLOOD_COOLDOWN_S)
+            except LAYER_ERRORS:  # the shared cache (Redis) is down: no cool-down this time
+                log.warning("shared cache unavailable: no cool-down for a flooding socket")
         return False
 
     def flooder(self) -> str:
@@ -148,7 +150,10 @@ class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
     async def cooling_down(self, who: str) -> bool:
         """Whether `who` was closed for flooding within FLOOD_COOLDOWN_S: the connect is then turned away before
         anything else is done (a flooder reconnecting at once would otherwise get a fresh socket to flood)."""
-        if not await database_sync_to_async(cache.get)(flood_key(who)):
+        try:
+            if not await database_sync_to_async(cache.get)(flood_key(who)):
+                return False
+        except LAYER_ERRORS:  # Redis down: the connect goes on, and meets the channel layer's own check
             return False
         metrics.refused("flood_cooldown")
         await self.close(code=CLOSE_FLOODING)  # before accepting: the handshake is refused (HTTP 403)
