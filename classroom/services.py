@@ -12,9 +12,12 @@ from classroom.notice import NOTICE_VERSION
 from classroom.vocabulary import DEFAULT_SENSITIVITY, SENSITIVITIES, EmotionMode
 
 # Sent by participant_leave, inside its transaction, when a student leaves and asks for their data to be deleted
-# (keyword argument participant_id). Whoever records data about students deletes it then: engagement connects
-# engagement.services.participant_data_delete (this app sits below engagement and does not import it).
+# (keyword arguments participant_id and session_id). Whoever records data about students deletes it then:
+# engagement connects its erasure (this app sits below engagement and does not import it).
 participant_data_delete_requested = Signal()
+# Sent once that deletion is committed (same arguments): the live path clears the student's live record and
+# takes their tile off open dashboards.
+participant_data_deleted = Signal()
 
 
 def course_create(*, teacher: AbstractBaseUser, name: str, students_are_minors: bool = False) -> Course:
@@ -133,17 +136,17 @@ def participant_leave(*, participant_id: int, delete_data: bool) -> None:
     """Marks the student as gone. With delete_data, asks the apps that record about students to erase them from
     the session exactly as a teacher's deletion does (engagement answers with `retention.participant_erase`:
     everything recorded, the summary kept after a purge, and the participant row itself: name, join and
-    consent times).
-
-    Not yet cleared here: their live record in the shared cache and their tile on an open dashboard (the
-    live path's `participant.disconnect` still updates both); see issue 14.
+    consent times), and the live path to clear their live record and take their tile off open dashboards.
     """
     if delete_data and not participant_data_delete_requested.has_listeners(Participant):
         raise ImproperlyConfigured("Nothing would delete the student's data: is the engagement app installed?")
     with transaction.atomic():  # the row lock the live writes wait on (selectors.participants_present_locked)
         Participant.objects.filter(pk=participant_id).update(left_at=timezone.now())
-        if delete_data:
-            participant_data_delete_requested.send(sender=Participant, participant_id=participant_id)
+        session_id = Participant.objects.filter(pk=participant_id).values_list("session_id", flat=True).first()
+        if delete_data and session_id is not None:
+            erased = {"participant_id": participant_id, "session_id": session_id}
+            participant_data_delete_requested.send(sender=Participant, **erased)
+            transaction.on_commit(lambda: participant_data_deleted.send(sender=Participant, **erased))
 
 
 def guardian_consent_record(

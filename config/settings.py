@@ -159,6 +159,12 @@ if FACE_DETECTOR not in ("blazeface", "haar"):
 # single-image accuracy (inference/MODEL.md) for twice the model's cost per face; live readings are smoothed
 # over several snapshots anyway, so the live worker leaves it off unless asked.
 EMOTION_TTA = envbool("EMOTION_TTA", "false")
+# Student events (joined, left, a voice tap, a dismissed flag) wait in the engine per session and are handled in
+# batches of at most ENGINE_EVENTS_BATCH, at most ENGINE_EVENTS_PER_SESSION of one session each, sessions in turn;
+# a session with ENGINE_EVENTS_QUEUED_PER_SESSION waiting loses (and counts) the next.
+ENGINE_EVENTS_BATCH = envint("ENGINE_EVENTS_BATCH", "64")
+ENGINE_EVENTS_PER_SESSION = envint("ENGINE_EVENTS_PER_SESSION", "16")
+ENGINE_EVENTS_QUEUED_PER_SESSION = envint("ENGINE_EVENTS_QUEUED_PER_SESSION", "5000")
 # Emotion inference: "on" (every session infers emotions), "off" (never; presence, attention
 # and student voice only) or "per-session" (the teacher chooses; new sessions default to on).
 EMOTION_INFERENCE = os.environ.get("EMOTION_INFERENCE", EmotionMode.PER_SESSION.value)
@@ -181,7 +187,22 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # --- The live protocol's limits.
 MAX_FRAME_BYTES = envint("MAX_FRAME_BYTES", str(200 * 1024))
 MAX_TEXT_MESSAGE_BYTES = envint("MAX_TEXT_MESSAGE_BYTES", "4096")
-MAX_SOCKETS_PER_PARTICIPANT = envint("MAX_SOCKETS_PER_PARTICIPANT", "2")
+# Commands per socket (student and teacher; snapshots have their own limit, the session's frame interval): a
+# burst of COMMAND_BURST at once, then COMMANDS_PER_SECOND sustained; more is refused (`too_many_commands`), and
+# COMMAND_FLOOD_REFUSALS refusals within COMMAND_FLOOD_WINDOW_S seconds close the socket (4008).
+COMMAND_BURST = envint("COMMAND_BURST", "30")
+COMMANDS_PER_SECOND = envfloat("COMMANDS_PER_SECOND", "5")
+COMMAND_FLOOD_REFUSALS = envint("COMMAND_FLOOD_REFUSALS", "100")
+COMMAND_FLOOD_WINDOW_S = envfloat("COMMAND_FLOOD_WINDOW_S", "10")
+# A socket with more than this many messages read by the server and not yet handled is closed (4008) at once: its
+# client sends far faster than any page does, faster than the refusals can keep up with.
+MAX_UNREAD_MESSAGES = envint("MAX_UNREAD_MESSAGES", "200")
+# A student or teacher whose socket was closed for flooding cannot open another for this many seconds.
+FLOOD_COOLDOWN_S = envint("FLOOD_COOLDOWN_S", "30")
+# Self-reports stored per student per minute; more are refused (`too_many_reports`) and store nothing.
+SELF_REPORTS_PER_MINUTE = envint("SELF_REPORTS_PER_MINUTE", "10")
+# A poll's results go to the teacher at most once per POLL_RESULTS_EVERY_S seconds, however fast answers come.
+POLL_RESULTS_EVERY_S = envfloat("POLL_RESULTS_EVERY_S", "0.5")
 PARTICIPANT_TOKEN_MAX_AGE_S = envint("PARTICIPANT_TOKEN_MAX_AGE_S", str(12 * 3600))
 JOIN_ATTEMPTS_PER_MINUTE = envint("JOIN_ATTEMPTS_PER_MINUTE", "20")  # wrong codes, per address
 # Joins with a right code, per address: generous, since a whole school may share one address (NAT).

@@ -3,97 +3,45 @@
 Each consumer has three sections: socket handlers, commands from the client, and channel-layer events.
 """
 
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from importlib import import_module
+from typing import Any
 from urllib.parse import parse_qs
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import DatabaseError
 
 from classroom import selectors, services
 from classroom.broadcast import LAYER_ERRORS, session_ended_broadcast
-from classroom.groups import participant_group, students_group, teachers_group
+from classroom.groups import participant_group, students_group, teacher_dashboards_group, teachers_group
+from classroom.ratelimit import rate_limit_hit
 from classroom.tokens import InvalidToken, participant_claim
 from engagement import services as engagement_services
 from live import protocol
-from live.dispatch import DirectDispatch
-from live.engine import engine
 from live.payloads import dashboard_snapshot
+from live.polls import poll_results_soon
 from live.protocol import ProtocolError
+from live.pulse_consumer import (  # noqa: F401 (the close codes are the protocol's, named here too)
+    CLOSE_FLOODING,
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_LIVE,
+    CLOSE_TOO_MANY_SOCKETS,
+    CLOSE_TRY_AGAIN,
+    CLOSE_UNAUTHORIZED,
+    PulseConsumer,
+)
+from live.records import socket_claim, socket_is_newest
 from live.thumbnails import ThumbnailPolicy, thumbnails_request
 from live.worker import ensure_embedded_worker
 from ops import logs, metrics
 
 log = logging.getLogger(__name__)
 
-CLOSE_UNAUTHORIZED = 4001
-CLOSE_FORBIDDEN = 4003
-CLOSE_NOT_LIVE = 4004
-CLOSE_TOO_MANY_SOCKETS = 4029
-CLOSE_TRY_AGAIN = 1013  # the channel layer is briefly unreachable: reconnect with backoff
-
 JPEG_MAGIC = b"\xff\xd8\xff"
 # A frame may come this much sooner than the session's interval (browser timers jitter).
 RATE_SLACK = 0.75
-
-
-class PulseConsumer(DirectDispatch, AsyncWebsocketConsumer):
-    """What both live sockets share: JSON in and out, errors as messages, never tracebacks."""
-
-    async def send_json(self, message: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(message, separators=(",", ":")))
-
-    async def send_error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message})
-
-    async def refuse(self, close_code: int, error_code: str, message: str) -> None:
-        """Accepts only to say why, then closes with a close code the page can act on."""
-        await self.accept()
-        await self.send_error(error_code, message)
-        await self.close(code=close_code)
-
-    # The JSON commands a client may send: `type` -> the method that handles it. These and the student's binary
-    # snapshots all pass through `run_command`, the one place where every command can be metered.
-    commands: ClassVar[dict[str, Callable[[Any, Any], Awaitable[None]]]] = {}
-
-    async def receive_command(self, text_data: str) -> None:
-        if len(text_data) > settings.MAX_TEXT_MESSAGE_BYTES:
-            metrics.refused("message_too_long")
-            await self.send_error("bad_message", "Message too long.")
-            return
-        try:
-            command = protocol.parse_command(text_data, self.commands)
-        except ProtocolError as exc:
-            await self.send_error(exc.code, str(exc))
-            return
-        await self.run_command(command["type"], self.commands[command["type"]], command)
-
-    async def run_command(self, kind: str, handler: Callable[[Any, Any], Awaitable[None]], payload: Any) -> None:
-        """Runs one client command (`kind`: its type, or "frame" for a snapshot); errors go back as messages."""
-        try:
-            await handler(self, payload)
-        except ProtocolError as exc:
-            await self.send_error(exc.code, str(exc))
-        except (*LAYER_ERRORS, DatabaseError) as exc:
-            engine().counters.messages_lost["command"] += 1
-            metrics.message_lost("command")
-            log.warning("%s command lost: %s unavailable", type(self).__name__, type(exc).__name__)
-            await self.send_error("overloaded", "The server is busy; please try again in a moment.")
-
-    async def refuse_layer_down(self) -> None:
-        engine().counters.messages_lost["connect"] += 1
-        metrics.message_lost("connect")
-        log.warning("channel layer unavailable, %s refused with %d", type(self).__name__, CLOSE_TRY_AGAIN)
-        await self.refuse(CLOSE_TRY_AGAIN, "overloaded", "The server is busy; reconnecting shortly.")
-
-    async def session_ended(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "session.ended"})
-        await self.close(code=CLOSE_NOT_LIVE)
 
 
 class StudentConsumer(PulseConsumer):
@@ -107,6 +55,8 @@ class StudentConsumer(PulseConsumer):
             claim = participant_claim(token)
         except InvalidToken as exc:
             await self.refuse(CLOSE_UNAUTHORIZED, "not_allowed", f"Cannot join: {exc}. Join again with the code.")
+            return
+        if await self.cooling_down(f"participant:{claim.participant_id}"):
             return
         info = await database_sync_to_async(selectors.student_socket_info)(claim.participant_id, claim.session_id)
         if info is None:
@@ -123,34 +73,53 @@ class StudentConsumer(PulseConsumer):
         self.last_frame_at = 0.0
         self.attention: dict[str, Any] = {"camera": "off"}
         try:
-            # One live socket per student: a newer one (a reload, a second tab) replaces the older.
-            await self.channel_layer.group_send(
-                participant_group(self.participant_id), {"type": "socket.replaced", "by": self.channel_name}
-            )
+            # One live socket per student: a newer one (a reload, a second tab) replaces the older ones. Each
+            # socket takes a number; once in the student's group it tells the group its number, and any socket
+            # with a lower one closes. A socket that joined the group after a newer one's message finds the
+            # newer number in the shared cache and closes itself, so of sockets connecting at once one stays.
+            self.socket_number = await database_sync_to_async(socket_claim)(self.participant_id)
             for group in (students_group(self.session_id), participant_group(self.participant_id)):
                 await self.channel_layer.group_add(group, self.channel_name)
+            await self.channel_layer.group_send(
+                participant_group(self.participant_id), {"type": "socket.replaced", "number": self.socket_number}
+            )
+            newest = await database_sync_to_async(socket_is_newest)(self.participant_id, self.socket_number)
         except LAYER_ERRORS:
             self.participant_id = None
             await self.refuse_layer_down()
             return
+        if not newest:
+            await self.groups_leave()
+            self.participant_id = None
+            await self.refuse(CLOSE_TOO_MANY_SOCKETS, "not_allowed", "This class was opened in another tab or device.")
+            return
         await self.accept()
         metrics.socket_opened("student")
         await self.send_json({"type": "hello", "protocol": protocol.VERSION, **info})
-        await self.to_engine({"type": "participant.connect", "name": info["participant"]["name"]})
+        await self.to_engine(
+            {"type": "participant.connect", "name": info["participant"]["name"], "socket": self.socket_number}
+        )
 
     async def disconnect(self, code: int) -> None:
         if self.participant_id is None:
             return
         metrics.socket_closed("student")
+        await self.groups_leave()
+        await self.to_engine({"type": "participant.disconnect"})
+
+    def flooder(self) -> str:
+        return f"participant:{self.participant_id}"
+
+    async def groups_leave(self) -> None:
+        assert self.participant_id is not None
         try:
             for group in (students_group(self.session_id), participant_group(self.participant_id)):
                 await self.channel_layer.group_discard(group, self.channel_name)
         except LAYER_ERRORS:
             log.warning("channel layer unavailable while a student socket closed")  # group entries expire
-        await self.to_engine({"type": "participant.disconnect"})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.participant_id is None:
+        if self.participant_id is None or self.closed:
             return
         if bytes_data is not None:
             await self.run_command("frame", StudentConsumer.receive_frame, bytes_data)
@@ -167,7 +136,6 @@ class StudentConsumer(PulseConsumer):
             return
         now = time.monotonic()
         if now - self.last_frame_at < self.min_frame_gap_s:
-            engine().counters.frames_rate_limited += 1
             metrics.refused("frame_rate")
             await self.send_error("rate_limited", "Snapshot dropped: sent faster than the class allows.")
             return
@@ -183,7 +151,6 @@ class StudentConsumer(PulseConsumer):
         try:
             await self.channel_layer.send(settings.INFERENCE_CHANNEL, message)
         except LAYER_ERRORS as exc:
-            engine().counters.messages_lost[message["type"]] += 1
             metrics.send_failed(message)
             if message["type"] == "frame.analyze":
                 await self.send_error("overloaded", "The server is busy; this snapshot was skipped.")
@@ -208,11 +175,17 @@ class StudentConsumer(PulseConsumer):
 
     async def command_self_report(self, command: dict[str, Any]) -> None:
         kind, text = protocol.self_report(command)
+        if await database_sync_to_async(rate_limit_hit)(
+            key=f"self_report:{self.participant_id}", limit=settings.SELF_REPORTS_PER_MINUTE
+        ):
+            metrics.refused("self_reports")
+            await self.send_error("too_many_reports", "Too many notes this minute: this one was not sent.")
+            return
         report = await database_sync_to_async(engagement_services.self_report_record)(
             participant_id=self.participant_id, kind=kind, text=text
         )
         if report is None:  # they left from the page ("delete my data") while this socket was open
-            await self.participant_left({})
+            await self.said_left()
             return
         await self.channel_layer.group_send(teachers_group(self.session_id), {"type": "voice.report", **report})
         await self.to_engine({"type": "self.report", "kind": kind, "text": text})
@@ -224,9 +197,16 @@ class StudentConsumer(PulseConsumer):
             session_id=self.session_id, participant_id=self.participant_id, poll_id=poll_id, answer=answer
         )
         if poll is None:
-            await self.send_error("bad_message", "That poll is closed.")
+            if await database_sync_to_async(selectors.participant_in_session)(self.participant_id, self.session_id):
+                await self.send_error("bad_message", "That poll is closed.")
+            else:
+                await self.said_left()
             return
-        await self.channel_layer.group_send(teachers_group(self.session_id), {"type": "poll.results", "poll": poll})
+        await poll_results_soon(self.channel_layer, self.session_id, poll_id)
+
+    async def said_left(self) -> None:
+        await self.send_error("left", "You have left this class: nothing more is recorded.")
+        await self.close(code=1000)
 
     async def command_leave(self, command: dict[str, Any]) -> None:
         await database_sync_to_async(services.participant_leave)(
@@ -260,7 +240,7 @@ class StudentConsumer(PulseConsumer):
         await self.close(code=1000)
 
     async def socket_replaced(self, event: dict[str, Any]) -> None:
-        if event["by"] != self.channel_name:
+        if event["number"] > self.socket_number:
             await self.send_error("not_allowed", "This class was opened in another tab or device.")
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)
 
@@ -278,12 +258,15 @@ class TeacherConsumer(PulseConsumer):
         if user is None or not user.is_authenticated:
             await self.refuse(CLOSE_UNAUTHORIZED, "not_allowed", "Please log in.")
             return
+        if await self.cooling_down(f"user:{user.pk}"):
+            return
         if not await database_sync_to_async(selectors.teacher_may_watch_id)(user, self.session_id):
             await self.refuse(CLOSE_FORBIDDEN, "not_allowed", "This is not your session.")
             return
         self.user_id = user.pk
         try:
-            await self.channel_layer.group_add(teachers_group(self.session_id), self.channel_name)
+            for group in self.groups_watched():
+                await self.channel_layer.group_add(group, self.channel_name)
         except LAYER_ERRORS:
             await self.refuse_layer_down()
             return
@@ -297,19 +280,40 @@ class TeacherConsumer(PulseConsumer):
         if self.watching:
             metrics.socket_closed("teacher")
             try:
-                await self.channel_layer.group_discard(teachers_group(self.session_id), self.channel_name)
+                for group in self.groups_watched():
+                    await self.channel_layer.group_discard(group, self.channel_name)
             except LAYER_ERRORS:
                 log.warning("channel layer unavailable while a dashboard socket closed")  # group entries expire
 
+    def flooder(self) -> str:
+        return f"user:{self.user_id}"
+
+    def groups_watched(self) -> tuple[str, str]:
+        return teachers_group(self.session_id), teacher_dashboards_group(self.user_id)
+
+    async def may_run_commands(self) -> bool:
+        """Whether the teacher is still logged in (the socket's Django session still names them): a log-out whose
+        message did not reach this socket must not leave it able to end the session."""
+        session = self.scope.get("session")
+        if session is not None and session.session_key is not None:
+            fresh = import_module(settings.SESSION_ENGINE).SessionStore(session.session_key)
+            if (await get_user({"session": fresh})).pk == self.user_id:
+                return True
+        await self.logged_out({})
+        return False
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self.watching:
+        if not self.watching or self.closed:
             return
         if bytes_data is not None:
-            await self.send_error("bad_message", "The teacher socket takes JSON only.")
+            await self.run_command("text", TeacherConsumer.binary_refused, bytes_data)
         elif text_data is not None:
             await self.receive_command(text_data)
 
     # --- commands
+
+    async def binary_refused(self, data: bytes) -> None:
+        raise ProtocolError("bad_message", "The teacher socket takes JSON only.")
 
     async def command_session_end(self, command: dict[str, Any]) -> None:
         if await database_sync_to_async(services.session_end_by_id)(self.session_id):
@@ -366,7 +370,14 @@ class TeacherConsumer(PulseConsumer):
         "settings": command_settings,
     }
 
-    # --- channel-layer events: forwarded to the dashboard as they are
+    # --- channel-layer events
+
+    async def logged_out(self, event: dict[str, Any]) -> None:
+        """The teacher logged out (live/apps.py): their dashboards close."""
+        await self.send_error("not_allowed", "You logged out.")
+        await self.close(code=CLOSE_UNAUTHORIZED)
+
+    # --- channel-layer events forwarded to the dashboard as they are
 
     async def forward(self, event: dict[str, Any]) -> None:
         await self.send_json(event)
@@ -380,6 +391,7 @@ class TeacherConsumer(PulseConsumer):
     flag_cleared = forward
     class_alert = forward
     poll_results = forward
+    student_removed = forward
 
     async def voice_report(self, event: dict[str, Any]) -> None:
         report = {k: v for k, v in event.items() if k != "type" and k != "counts"}

@@ -1,16 +1,19 @@
 """This process's live engine: the one object that owns all per-process state of the live path.
 
 It holds the latest-frame buffer (only each student's newest snapshot waits; older ones are superseded and
-counted), the single engine thread that analyzes batches and writes to the database (a slow model never stalls
-the event loop or the sockets), the put-off class refreshes, the face analyzers, the counters and, on the
-embedded default, the in-process worker task. Everything shared between processes lives in the cache and the
-database instead (live/records.py).
+counted), the student events waiting (per session, taken in bounded batches in turn, so one class's flood of
+events never holds up another class's tiles), the single engine thread that analyzes batches and writes to the
+database (a slow model never stalls the event loop or the sockets), the put-off class refreshes, the face
+analyzers and, on the embedded default, the in-process worker task. What it counts is counted in ops.metrics
+(one definition of each counter). Everything shared between processes lives in the cache and the database
+instead (live/records.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -19,7 +22,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections
 
 from inference import FrameAnalysis, InferenceError
-from live.counters import LiveCounters
+from live.events import events_process
 from live.ingest import frames_process
 from live.payloads import Outgoing
 from live.refresh import RefreshSchedule
@@ -56,10 +59,10 @@ async def deliver(layer: Any, outgoing: list[Outgoing]) -> None:
 class Engine:
     def __init__(self) -> None:
         self.pending: dict[int, dict[str, Any]] = {}  # participant id -> their latest snapshot job
+        self.events: dict[int, deque[dict[str, Any]]] = {}  # session id -> its student events, in arrival order
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-engine")
         self.flusher: asyncio.Task | None = None
         self.refreshes = RefreshSchedule()
-        self.counters = LiveCounters()
         self.embedded_task: asyncio.Task | None = None  # the in-process worker (embedded default)
         self._analyzers: dict[bool, FaceAnalyzer] = {}
 
@@ -95,7 +98,6 @@ class Engine:
 
     def enqueue(self, job: dict[str, Any]) -> None:
         if (superseded := self.pending.pop(job["participant_id"], None)) is not None:
-            self.counters.frames_superseded += 1
             metrics.snapshot_superseded(superseded)
         self.pending[job["participant_id"]] = job
         metrics.queue_length(len(self.pending))
@@ -105,6 +107,29 @@ class Engine:
         for participant_id in list(self.pending)[: settings.INFERENCE_MAX_BATCH]:
             batch.append(self.pending.pop(participant_id))
         metrics.queue_length(len(self.pending))
+        return batch
+
+    # --- student events, per session
+
+    def enqueue_event(self, message: dict[str, Any]) -> None:
+        queue = self.events.setdefault(int(message.get("session_id") or 0), deque())
+        if len(queue) >= settings.ENGINE_EVENTS_QUEUED_PER_SESSION:
+            metrics.message_lost(message["type"])
+            return
+        queue.append(message)
+
+    def take_events(self) -> list[dict[str, Any]]:
+        """The next batch: at most ENGINE_EVENTS_PER_SESSION events of each session in turn, ENGINE_EVENTS_BATCH in
+        all; a session with events left goes to the back of the turn."""
+        batch: list[dict[str, Any]] = []
+        for session_id in list(self.events):
+            room = min(settings.ENGINE_EVENTS_PER_SESSION, settings.ENGINE_EVENTS_BATCH - len(batch))
+            if room <= 0:
+                break
+            queue = self.events.pop(session_id)
+            batch += [queue.popleft() for _ in range(min(room, len(queue)))]
+            if queue:
+                self.events[session_id] = queue
         return batch
 
     # --- the engine thread
@@ -120,17 +145,18 @@ class Engine:
     async def flush(self, layer: Any) -> None:
         """Analyzes what is pending, batch after batch; then runs the class refreshes that were put off."""
         while True:
+            if self.events:
+                await self.flush_events(layer)
             if self.pending:
                 batch = self.take_batch()
                 outgoing = await self.process(batch)
                 if outgoing is None:
-                    self.counters.frames_lost += len(batch)
                     metrics.batch_lost(batch)
                     continue
-                self.counters.batches += 1
-                self.counters.frames_analyzed += len(batch)
                 metrics.batch_analyzed(batch)
                 await deliver(layer, outgoing)
+                continue
+            if self.events:
                 continue
             due_in = self.refreshes.due_in()
             if due_in is None:
@@ -142,6 +168,14 @@ class Engine:
                 await deliver(layer, await self.run(self.refreshes.run_due))
             except Exception:
                 log.exception("A deferred class refresh failed; the worker carries on")
+
+    async def flush_events(self, layer: Any) -> None:
+        try:
+            outgoing = await self.run(events_process, self.take_events())
+        except Exception:  # events_process catches each event's own errors: this is the engine thread failing
+            log.exception("A batch of student events failed; the worker carries on")
+            return
+        await deliver(layer, outgoing)
 
     def _frames_process(self, batch: list[dict[str, Any]]) -> list[Outgoing]:
         return frames_process(batch, self.analyze, refreshes=self.refreshes)

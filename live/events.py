@@ -7,11 +7,15 @@ adding an event type is one entry here and the `to_engine` call in the consumer 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import transaction
 
+from classroom.broadcast import LAYER_ERRORS
 from classroom.groups import teachers_group
 from classroom.models import ClassSession, Participant
 from classroom.selectors import participants_present_locked
@@ -19,7 +23,9 @@ from engagement import core
 from engagement.models import Flag
 from live.flags import flag_events_store
 from live.payloads import Outgoing, tile
-from live.records import StudentRecord, records_load, records_save, students_locked
+from live.records import StudentRecord, record_forget, records_load, records_save, students_locked
+
+log = logging.getLogger(__name__)
 
 
 def _sensitivity(session_id: int) -> str:
@@ -39,15 +45,24 @@ def _has_left(participant_id: int) -> bool:
     return not participants_present_locked([participant_id])
 
 
+def _erased(participant_id: int) -> bool:
+    """The student deleted their data (the row is gone): nothing of theirs is kept or shown, not even a tile."""
+    return not Participant.objects.filter(pk=participant_id).exists()
+
+
 def _tile_update(session_id: int, record: StudentRecord) -> Outgoing:
     return Outgoing(teachers_group(session_id), {"type": "student.update", "student": tile(record)})
 
 
 def participant_connected(message: dict[str, Any]) -> list[Outgoing]:
     session_id, pid = message["session_id"], message["participant_id"]
-    with students_locked([pid]):
+    with students_locked([pid]), transaction.atomic():
+        if _has_left(pid):  # a connect still on its way when they left
+            return []
         record = _record_for(pid, message.get("name", ""))
-        record.connected, record.channel = True, message["reply"]
+        if message.get("socket", 0) < record.socket:
+            return []  # a replaced socket's connect, handled after its successor's
+        record.connected, record.channel, record.socket = True, message["reply"], message.get("socket", 0)
         records_save([record])
     return [_tile_update(session_id, record)]
 
@@ -55,6 +70,8 @@ def participant_connected(message: dict[str, Any]) -> list[Outgoing]:
 def participant_disconnected(message: dict[str, Any]) -> list[Outgoing]:
     session_id, pid = message["session_id"], message["participant_id"]
     with students_locked([pid]), transaction.atomic():
+        if _has_left(pid) and _erased(pid):
+            return []
         record = _record_for(pid)
         if record.channel not in (None, message["reply"]):
             return []  # an older socket closing after a newer one took over
@@ -100,9 +117,51 @@ def flag_dismissed(message: dict[str, Any]) -> list[Outgoing]:
     return [*out, _tile_update(flag.session_id, record)]
 
 
+def student_forget(*, participant_id: int, session_id: int) -> None:
+    """After a student's own deletion (committed): their live record goes, and their tile leaves open dashboards
+    (`student.removed`). Events of theirs still on the way find them erased and keep nothing (above)."""
+    with students_locked([participant_id]):
+        record_forget(participant_id)
+    message = {"type": "student.removed", "participant_id": participant_id}
+    try:
+        async_to_sync(get_channel_layer().group_send)(teachers_group(session_id), message)
+    except LAYER_ERRORS:
+        log.warning("channel layer unavailable: a deleted student's tile stays on open dashboards until reload")
+
+
 STUDENT_EVENTS: dict[str, Callable[[dict[str, Any]], list[Outgoing]]] = {
     "participant.connect": participant_connected,
     "participant.disconnect": participant_disconnected,
     "self.report": self_reported,
     "flag.dismiss": flag_dismissed,
 }
+
+
+def events_process(messages: list[dict[str, Any]]) -> list[Outgoing]:
+    """Handles a batch of student events (on the engine thread), each by its entry in STUDENT_EVENTS; an event
+    that fails is logged and the others go on. A student's tile changed by several events goes out once."""
+    out: list[Outgoing] = []
+    for message in messages:
+        handler = STUDENT_EVENTS.get(message.get("type") or "")
+        if handler is None:
+            log.warning("dropped a message of unknown type %r", message.get("type"))
+            continue
+        try:
+            out += handler(message)
+        except Exception:
+            log.exception("could not handle %s", message.get("type"))
+    return _latest_tiles(out)
+
+
+def _latest_tiles(out: list[Outgoing]) -> list[Outgoing]:
+    """`out` with only the last `student.update` of each student (in the place of the last)."""
+    last = {
+        (item.target, item.message["student"]["id"]): i
+        for i, item in enumerate(out)
+        if item.message.get("type") == "student.update"
+    }
+    return [
+        item
+        for i, item in enumerate(out)
+        if item.message.get("type") != "student.update" or last[(item.target, item.message["student"]["id"])] == i
+    ]

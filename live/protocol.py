@@ -27,8 +27,9 @@ def parse_command(text: str, known_types: dict[str, str] | set[str]) -> dict[str
         raise ProtocolError("bad_json", "Messages must be JSON objects.") from exc
     if not isinstance(message, dict):
         raise ProtocolError("bad_json", "Messages must be JSON objects.")
-    if message.get("type") not in known_types:
-        raise ProtocolError("unknown_type", f"Unknown message type: {str(message.get('type'))[:40]!r}.")
+    kind = message.get("type")
+    if not isinstance(kind, str) or kind not in known_types:  # a list or an object as `type` is unhashable
+        raise ProtocolError("unknown_type", f"Unknown message type: {str(kind)[:40]!r}.")
     return message
 
 

@@ -38,6 +38,28 @@ def alert_key(session_id: int) -> str:
     return f"pulse:session:{session_id}:alert"
 
 
+def socket_key(participant_id: int) -> str:
+    """A counter of the student's live sockets, the number of the newest one (`socket_claim`)."""
+    return f"pulse:socket:{participant_id}"
+
+
+def socket_claim(participant_id: int) -> int:
+    """The number of a socket the student is opening: higher than any of theirs before, atomically (one Redis
+    INCR; the in-memory cache increments under its lock), so among sockets connecting at once exactly one is the
+    newest."""
+    key = socket_key(participant_id)
+    cache.add(key, 0, timeout=STATE_TTL_S)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the counter expired between the two calls
+        cache.add(key, 0, timeout=STATE_TTL_S)
+        return cache.incr(key)
+
+
+def socket_is_newest(participant_id: int, number: int) -> bool:
+    return cache.get(socket_key(participant_id)) == number
+
+
 def refreshed_key(session_id: int) -> str:
     """Present while the session's timeline was refreshed less than SESSION_REFRESH_S ago, by any process."""
     return f"pulse:refreshed:{session_id}"
@@ -51,6 +73,7 @@ class StudentRecord:
     name: str
     connected: bool = False
     channel: str | None = None  # the reply channel of their open socket
+    socket: int = 0  # the number (socket_claim) of the newest socket whose connect was handled
     state: core.StudentState | None = None
     flag_ids: dict[str, int] = field(default_factory=dict)  # kind -> id of the Flag row that is up
     last_report: dict[str, Any] | None = None  # {"kind", "text", "t"}
@@ -63,6 +86,7 @@ class StudentRecord:
             "name": self.name,
             "connected": self.connected,
             "channel": self.channel,
+            "socket": self.socket,
             "state": None if self.state is None else self.state.to_dict(),
             "flag_ids": dict(self.flag_ids),
             "last_report": self.last_report,
@@ -92,6 +116,7 @@ class StudentRecord:
             name=str(d["name"]),
             connected=bool(d["connected"]),
             channel=d["channel"],
+            socket=int(d.get("socket", 0)),  # absent from records written before it existed
             state=state,
             flag_ids={str(kind): int(flag_id) for kind, flag_id in d["flag_ids"].items()},
             last_report=d["last_report"],
@@ -113,6 +138,11 @@ def records_load(participant_ids: Sequence[int]) -> dict[int, StudentRecord]:
 
 def records_save(records: Iterable[StudentRecord]) -> None:
     cache.set_many({student_key(r.participant_id): r.to_dict() for r in records}, timeout=STATE_TTL_S)
+
+
+def record_forget(participant_id: int) -> None:
+    """Deletes the student's live record (name, state, last note) and their socket counter."""
+    cache.delete_many([student_key(participant_id), socket_key(participant_id)])
 
 
 @contextmanager

@@ -2,7 +2,8 @@
 
 Production runs it with `python manage.py runworker inference` (any number of processes on any machine that
 reaches Redis); the embedded default starts the same consumer inside the web process. Snapshots go to this
-process's Engine (live/engine.py), student events to their handler in `live.events.STUDENT_EVENTS`.
+process's Engine (live/engine.py), and so do student events (handled in its batches by their entry in
+`live.events.STUDENT_EVENTS`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from channels.layers import get_channel_layer
 from channels.worker import Worker
 from django.conf import settings
 
-from live.engine import deliver, engine
+from live.engine import engine
 from live.events import STUDENT_EVENTS
 from ops import heartbeat
 
@@ -58,16 +59,11 @@ class InferenceWorker(AsyncConsumer):
             engine().enqueue(message)
             engine().ensure_flusher(self.channel_layer)
             return
-        handler = STUDENT_EVENTS.get(kind or "")
-        if handler is None:
+        if kind not in STUDENT_EVENTS:
             log.warning("dropped a message of unknown type %r", kind)
             return
-        try:
-            outgoing = await engine().run(handler, message)
-        except Exception:
-            log.exception("could not handle %s", kind)
-            return
-        await deliver(self.channel_layer, outgoing)
+        engine().enqueue_event(message)
+        engine().ensure_flusher(self.channel_layer)
 
 
 def ensure_embedded_worker() -> None:

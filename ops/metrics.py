@@ -153,6 +153,20 @@ def batch_lost(batch: Iterable[dict[str, Any]]) -> None:
         SNAPSHOTS_LOST.labels(_kind(job), "batch").inc()
 
 
+# --- reading this process's values (tests, benchmarks)
+
+
+def sample_total(name: str, **labels: str) -> float:
+    """This process's value of the sample `name` (e.g. "pulse_refused_total"), summed over the labels not given;
+    0 when nothing was counted yet."""
+    return sum(
+        sample.value
+        for metric in REGISTRY.collect()
+        for sample in metric.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
+
+
 # --- exposition
 
 

@@ -3,8 +3,10 @@
 import asyncio
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.test import Client
 
 from live.routing import websocket_urlpatterns
 
@@ -19,9 +21,22 @@ async def student_socket(token: str | None) -> WebsocketCommunicator:
     return communicator
 
 
-async def teacher_socket(user: Any, session_id: int) -> WebsocketCommunicator:
+def logged_in(user: Any) -> Client:
+    """A browser logged in as `user` (none for an anonymous one), with a real Django session (the dashboard socket
+    checks it on commands)."""
+    client = Client()
+    if user.is_authenticated:
+        client.force_login(user)
+    return client
+
+
+async def teacher_socket(user: Any, session_id: int, *, client: Client | None = None) -> WebsocketCommunicator:
+    """A dashboard socket of `user`, with the session of `client` (a browser logged in as them) or a new one."""
+    if client is None:
+        client = await sync_to_async(logged_in)(user)
     communicator = WebsocketCommunicator(sockets, f"/ws/teacher/sessions/{session_id}/")
     communicator.scope["user"] = user
+    communicator.scope["session"] = await sync_to_async(lambda: client.session)()
     connected, _ = await communicator.connect()
     assert connected
     return communicator

@@ -98,3 +98,15 @@ async def test_the_worker_counts_superseded_and_lost_snapshots_and_its_queue(mon
     assert value("pulse_snapshots_lost_total", kind="heartbeat", reason="batch") == lost + 2
     assert value("pulse_worker_queue_snapshots", channel="inference") == 0
     engine.executor.shutdown(wait=True)
+
+
+def test_sample_total_sums_over_the_labels_not_given():
+    from ops import metrics
+
+    before = metrics.sample_total("pulse_refused_total")
+    before_commands = metrics.sample_total("pulse_refused_total", limit="commands")
+    metrics.refused("commands")
+    metrics.refused("frame_rate")
+    assert metrics.sample_total("pulse_refused_total") == before + 2
+    assert metrics.sample_total("pulse_refused_total", limit="commands") == before_commands + 1
+    assert metrics.sample_total("pulse_no_such_metric_total") == 0

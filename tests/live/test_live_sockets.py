@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from classroom.services import participant_join, session_end, session_start
 from engagement.models import Reading
 from live import consumers
-from live.engine import engine
+from ops.metrics import sample_total
 from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
 from tests.live.sockets import closed_with, receive_until, student_socket, teacher_socket
@@ -141,12 +141,13 @@ async def test_bad_messages_get_a_clear_error_code(layer, student, text, code):
 
 async def test_frames_faster_than_the_interval_are_dropped_and_counted(layer, analyzer, student, monkeypatch):
     monkeypatch.setattr(consumers, "RATE_SLACK", 0.75)
+    refused = sample_total("pulse_refused_total", limit="frame_rate")
     browser = await student_socket(token_for(student))
     await receive_until(browser, "hello")
     await browser.send_to(bytes_data=fake_jpeg("happy"))
     await browser.send_to(bytes_data=fake_jpeg("sad"))
     assert (await receive_until(browser, "error"))["code"] == "rate_limited"
-    assert engine().counters.frames_rate_limited == 1
+    assert sample_total("pulse_refused_total", limit="frame_rate") == refused + 1
     await browser.disconnect()
 
 

@@ -27,6 +27,7 @@ from live.ingest import frames_process
 from live.records import records_load
 from live.refresh import RefreshSchedule
 from loadtest.loopback import free_port
+from ops.metrics import sample_total
 from tests.classroom.conftest import token_for
 from tests.conftest import REQUIRE_SERVICES
 from tests.live.conftest import fake_jpeg
@@ -167,7 +168,7 @@ async def test_a_frame_sent_while_the_layer_is_unreachable_is_a_counted_loss(mon
     """The socket stays up and says so; the next frame, once the layer answers again, goes through."""
     browser = await student_socket(token_for(student))
     await receive_until(browser, "hello")
-    lost_before = engine().counters.messages_lost["frame.analyze"]
+    lost_before = sample_total("pulse_snapshots_lost_total", reason="channel")
     layer = get_channel_layer()
     real_send = layer.send
 
@@ -177,11 +178,11 @@ async def test_a_frame_sent_while_the_layer_is_unreachable_is_a_counted_loss(mon
     monkeypatch.setattr(layer, "send", unreachable)
     await browser.send_to(bytes_data=fake_jpeg("happy"))
     assert (await receive_until(browser, "error"))["code"] == "overloaded"
-    assert engine().counters.messages_lost["frame.analyze"] == lost_before + 1
-    reports_lost_before = engine().counters.messages_lost["self.report"]
+    assert sample_total("pulse_snapshots_lost_total", reason="channel") == lost_before + 1
+    reports_lost_before = sample_total("pulse_messages_lost_total", type="self.report")
     await browser.send_json_to({"type": "self_report", "kind": "confused"})  # stored; its engine event is lost
     await receive_until(browser, "self_report.ack")
-    assert engine().counters.messages_lost["self.report"] == reports_lost_before + 1
+    assert sample_total("pulse_messages_lost_total", type="self.report") == reports_lost_before + 1
     monkeypatch.setattr(layer, "send", real_send)
     await browser.send_to(bytes_data=fake_jpeg("happy"))
     assert (await receive_until(browser, "quality"))["state"] == "ok"
@@ -239,22 +240,28 @@ def test_a_batch_is_stored_whole_or_not_at_all(monkeypatch, analyzer, two_sessio
     assert records_load([p.pk for p in two_sessions]) == {}  # the live state was not advanced either
 
 
+def analyzed_and_lost() -> tuple[float, float]:
+    """Snapshots this process analyzed, and lost in failed batches, so far (ops.metrics)."""
+    return sample_total("pulse_snapshots_analyzed_total"), sample_total("pulse_snapshots_lost_total", reason="batch")
+
+
 async def test_the_worker_retries_a_batch_when_the_database_blinks(monkeypatch, analyzer, two_sessions):
     monkeypatch.setattr(live_engine, "DB_RETRY_DELAYS_S", (0.0, 0.0))
     calls = failing_bulk_create(monkeypatch, failures=1)
+    before = analyzed_and_lost()
     worker_engine = engine()
     for participant in two_sessions:
         worker_engine.enqueue(job_for(participant))
     await worker_engine.flush(get_channel_layer())
     assert calls == [3, 3]  # failed once, then stored on the retry
     assert await sync_to_async(Reading.objects.count)() == 3  # exactly once each
-    counters = worker_engine.counters
-    assert (counters.frames_analyzed, counters.frames_lost) == (3, 0)
+    assert analyzed_and_lost() == (before[0] + 3, before[1])
 
 
 async def test_a_database_that_stays_down_loses_the_batch_counted(monkeypatch, analyzer, two_sessions):
     monkeypatch.setattr(live_engine, "DB_RETRY_DELAYS_S", (0.0, 0.0))
     worker_engine = engine()
+    before = analyzed_and_lost()
     with monkeypatch.context() as database_down:
         calls = failing_bulk_create(database_down, failures=99)
         for participant in two_sessions:
@@ -262,8 +269,7 @@ async def test_a_database_that_stays_down_loses_the_batch_counted(monkeypatch, a
         await worker_engine.flush(get_channel_layer())
     assert calls == [3, 3, 3]  # the try and two retries
     assert await sync_to_async(Reading.objects.count)() == 0
-    counters = worker_engine.counters
-    assert (counters.frames_analyzed, counters.frames_lost) == (0, 3)
+    assert analyzed_and_lost() == (before[0], before[1] + 3)
     # The next batch, with the database back, is stored.
     worker_engine.enqueue(job_for(two_sessions[0]))
     await worker_engine.flush(get_channel_layer())
@@ -282,6 +288,7 @@ async def test_a_batch_that_crashes_the_analyzer_does_not_stop_the_next(
         return analyzer(jpegs, emotion_enabled)
 
     monkeypatch.setattr(engine(), "analyze", crashing)
+    lost_before = analyzed_and_lost()[1]
     other_session = await sync_to_async(session_start)(course=course, title="Other", frame_interval_s=1.0)
     other = await sync_to_async(participant_join)(session=other_session, display_name="Noah")
     dashboard = await teacher_socket(teacher, other_session.pk)
@@ -293,7 +300,7 @@ async def test_a_batch_that_crashes_the_analyzer_does_not_stop_the_next(
 
     await mia.send_to(bytes_data=fake_jpeg("boom"))
     for _ in range(200):
-        if engine().counters.frames_lost:
+        if analyzed_and_lost()[1] > lost_before:
             break
         await asyncio.sleep(0.05)
     await noah.send_to(bytes_data=fake_jpeg("happy"))
@@ -302,7 +309,7 @@ async def test_a_batch_that_crashes_the_analyzer_does_not_stop_the_next(
     await asyncio.sleep(1.0)  # Mia's frame interval
     await mia.send_to(bytes_data=fake_jpeg("sad"))
     assert (await receive_until(mia, "quality"))["state"] == "ok"
-    assert engine().counters.frames_lost == 1
+    assert analyzed_and_lost()[1] == lost_before + 1
     assert await sync_to_async(Reading.objects.filter(participant=student).count)() == 1
     for communicator in (mia, noah, dashboard):
         await communicator.disconnect()

@@ -38,8 +38,8 @@ PROTOCOL_DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 
 def documented_error_codes() -> set[str]:
     text = PROTOCOL_DOC.read_text(encoding="utf-8")
-    line = next(line for line in text.splitlines() if line.startswith("Error codes:"))
-    return set(re.findall(r"`([a-z_]+)`", line))
+    paragraph = text[text.index("Error codes:") :].split("\n\n")[0]  # the whole paragraph, over its lines
+    return set(re.findall(r"`([a-z_]+)`", paragraph))
 
 
 ERROR_CODES = documented_error_codes()
@@ -50,6 +50,7 @@ CLOSE_CODES = {
     consumers.CLOSE_NOT_LIVE,
     consumers.CLOSE_TOO_MANY_SOCKETS,
     consumers.CLOSE_TRY_AGAIN,
+    consumers.CLOSE_FLOODING,
 }
 
 # --- what is thrown

@@ -30,6 +30,7 @@ from live import consumers
 from live.engine import engine
 from live.ingest import frames_process
 from live.refresh import RefreshSchedule
+from ops.metrics import sample_total
 from tests.classroom.conftest import token_for
 from tests.engagement.conftest import Scripted, scripted_session
 from tests.live.conftest import fake_analysis
@@ -194,7 +195,7 @@ async def test_logs_never_contain_tokens_or_frame_bytes(frames, live_session, ca
     await closed_with(browser)
     await second.disconnect()
 
-    assert engine().counters.messages_lost["frame.analyze"] >= 1
+    assert sample_total("pulse_snapshots_lost_total", reason="channel") >= 1
     log_text = caplog.text
     assert token not in log_text
     assert token.split(":")[-1] not in log_text  # not even the signature part
@@ -224,8 +225,12 @@ async def stream_and_report(browser, dashboard, frames: MarkedFrames, participan
 
 
 async def gone_from_the_dashboard(dashboard) -> None:
-    """Waits until the worker has handled the socket's end (after which nothing more may be recorded)."""
-    await receive_until(dashboard, "student.update", where=lambda m: m["student"]["status"] == "disconnected")
+    """Waits until the tile is taken off and the worker has handled the socket's end (after which nothing more
+    may be recorded, nor any tile of theirs come back)."""
+    await receive_until(dashboard, "student.removed")
+    while not await dashboard.receive_nothing(timeout=0.5):  # the class's only student: any tile would be theirs
+        message = await dashboard.receive_json_from()
+        assert message["type"] not in ("student.update", "students.update"), message
     await dashboard.disconnect()
 
 

@@ -94,6 +94,12 @@ const handlers = {
     renderFlagList();
     renderStats();
   },
+  "student.removed"(msg) {
+    for (const [key, flag] of state.flags) if (flag.participant_id === msg.participant_id) state.flags.delete(key);
+    gallery.remove(msg.participant_id);
+    renderFlagList();
+    renderStats();
+  },
   "students.update"(msg) {
     for (const tile of msg.students || []) upsertStudent(tile);
     renderFlagList();

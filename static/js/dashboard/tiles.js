@@ -115,6 +115,13 @@ export class Gallery {
     if (created || renamed || moved) this._reorder();
   }
 
+  /** Take one student's tile off (they deleted their data). */
+  remove(participantId) {
+    this.tiles.get(participantId)?.el.remove();
+    this.tiles.delete(participantId);
+    this.order.remove(participantId);
+  }
+
   /** Re-render only the flags of one student (after flag.raised / flag.cleared). */
   setFlags(participantId, flags) {
     const entry = this.tiles.get(participantId);
