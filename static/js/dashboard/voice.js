@@ -136,7 +136,7 @@ export class PollPanel {
   _summary() {
     const counts = (this.poll && this.poll.counts) || {};
     const options = (this.poll && this.poll.options) || POLL_ANSWERS;
-    return options.map((o) => format(gettext("%(answer)s: %(count)s"), { answer: POLL_OPTION_LABELS[o] || o, count: formatNumber(Number(counts[o] || 0)) })).join(gettext(", "));
+    return options.map((o) => format(gettext("%(answer)s: %(count)s"), { answer: POLL_OPTION_LABELS[o] || o, count: formatNumber(Number(counts[o] || 0)) })).join(", ");
   }
 
   _render() {
