@@ -4,8 +4,11 @@ from datetime import UTC, datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from engagement.core import FLAG_LABELS, REPORT_LABELS
+from engagement.vocabulary import EMOTION_LABELS
 
 register = template.Library()
 
@@ -18,16 +21,16 @@ def from_epoch(t: float | None) -> datetime | None:
 
 @register.filter
 def duration(seconds: float | None) -> str:
-    """'1 h 05 min', '12 min', '45 s'."""
+    """'1 h 05 min', '12 min', '45 s', in the reader's language."""
     if seconds is None:
         return "—"
     total = round(seconds)
     if total < 60:
-        return f"{total} s"
+        return gettext("%(s)s s") % {"s": number_format(total)}
     minutes = round(total / 60)
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+        return gettext("%(m)s min") % {"m": number_format(minutes)}
+    return gettext("%(h)s h %(m)s min") % {"h": number_format(minutes // 60), "m": f"{minutes % 60:02d}"}
 
 
 @register.filter
@@ -44,13 +47,13 @@ def clock_offset(t: float | None, start: float | None) -> str:
 @register.filter
 def share(value: float | None) -> str:
     """0.254 -> '25%'; None -> '—'."""
-    return "—" if value is None else f"{round(value * 100)}%"
+    return "—" if value is None else gettext("%(percent)s%%") % {"percent": number_format(round(value * 100))}
 
 
 @register.filter
 def score(value: float | None) -> str:
     """A 0-100 score, rounded; None -> '—'."""
-    return "—" if value is None else f"{round(value)}"
+    return "—" if value is None else number_format(round(value))
 
 
 @register.filter
@@ -61,10 +64,16 @@ def get_item(mapping: dict, key: str):
 @register.filter
 def voice_label(kind: str) -> str:
     """A self-report kind as the student saw it on the button ("I'm confused")."""
-    return REPORT_LABELS.get(kind, kind)
+    return gettext(REPORT_LABELS[kind]) if kind in REPORT_LABELS else kind
 
 
 @register.filter
 def flag_label(kind: str) -> str:
     """A flag kind as the teacher reads it ("Looking away")."""
-    return FLAG_LABELS.get(kind, kind)
+    return gettext(FLAG_LABELS[kind]) if kind in FLAG_LABELS else kind
+
+
+@register.filter
+def emotion_label(emotion: str) -> str:
+    """One of the model's expressions as people read it ("Happy"), in the reader's language."""
+    return gettext(EMOTION_LABELS[emotion]) if emotion in EMOTION_LABELS else emotion

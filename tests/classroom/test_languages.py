@@ -72,7 +72,7 @@ def test_the_word_lists_are_handed_over_in_the_readers_language():
         "looking_away": "नज़र हटी हुई",
     }
     assert hindi["flag_cause_labels"] == {"tab_hidden": "टैब छिपा है"}
-    assert hindi["explanation_messages"]["absent.back"] == "Back after %(lasted_s)s away."  # a later round translates
+    assert hindi["explanation_messages"]["absent.back"] == "%(lasted_s)s दूर रहने के बाद वापस।"  # the flags explained too
     assert hindi["quality_hints"]["too_dark"] == "थोड़ी और रोशनी चाहिए: लैंप या खिड़की की ओर मुँह करें।"
     assert hindi["emotions"] == english["emotions"] and set(hindi["emotion_labels"]) == set(english["emotions"])
 

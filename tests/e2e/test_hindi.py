@@ -5,6 +5,7 @@ artifacts/screenshots/hi-*.png."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,3 +154,67 @@ def test_a_student_of_a_class_of_minors_joins_with_the_guardians_code(
     student.get_by_role("button", name="कक्षा से जुड़ें").click()
     expect(student.locator("#connection-text")).to_have_text("जुड़ गए")
     expect(tile(teacher, "ईशान")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+
+
+DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+
+
+def test_the_teacher_reads_the_dashboard_and_the_report_in_hindi(
+    teacher: Any, hindi_student: Any, pulse_server: Any
+) -> None:
+    """The teacher's live dashboard and the session's report, after choosing Hindi with the page's switcher: the
+    page's words, the scripts' words (connection, counts, the flag and its label), and numbers, dates and times
+    in the Hindi locale. Screenshots in artifacts/screenshots/hi-dashboard.png and hi-report.png."""
+    course_create(teacher, "कक्षा 8 गणित")
+    session = session_start(teacher, title="भिन्न", frame_interval_s=1)
+    teacher.get_by_role("button", name="हिंदी").first.click()
+    expect(teacher.locator("html")).to_have_attribute("lang", "hi")
+    expect(teacher.locator("#connection-text")).to_have_text("जुड़ गए")
+    expect(teacher.locator("#flags-title")).to_contain_text("इन पर ध्यान दें")
+    expect(teacher.get_by_role("button", name="सत्र खत्म करें")).to_be_visible()
+    expect(teacher.get_by_role("textbox", name="सवाल")).to_have_value("क्या यह समझ आया?")
+    assert any("Devanagari" in family for family in fonts_drawing(teacher, "#flags-title")), "no Devanagari font"
+
+    student = hindi_student
+    student.goto(f"{pulse_server.url}/join/{session.code}/")
+    student.get_by_label("आपका नाम (जैसा शिक्षक को दिखेगा)").fill("अनन्या")
+    student.get_by_label("जुड़ते ही मेरा कैमरा चालू करें").check()
+    student.get_by_label("मैंने पढ़ लिया है").check()
+    student.get_by_role("button", name="कक्षा से जुड़ें").click()
+    expect(student.locator("#connection-text")).to_have_text("जुड़ गए")
+
+    # The scripts' words: the counts under the numbers, the voice tap's flag in the strip, a pulse check.
+    expect(tile(teacher, "अनन्या")).to_have_class("tile tile--live", timeout=LIVE_TIMEOUT_MS)
+    expect(teacher.locator("#stat-joined")).to_have_text("कुल 1 जुड़े")
+    expect(teacher.locator("#stat-present-sub")).to_have_text("1 जुड़े हुए में से")
+    student.get_by_role("button", name="मुझे समझ नहीं आया").click()
+    expect(teacher.locator("#flag-list")).to_contain_text("उलझन", timeout=LIVE_TIMEOUT_MS)
+    expect(teacher.locator("#flag-list .attention-item__since")).to_contain_text("से")
+    teacher.get_by_role("button", name="कक्षा से पूछें").click()
+    expect(teacher.locator("#poll-live-state")).to_have_text("खुला · 1 जुड़े हुए में से 0 जवाब")
+    assert accessibility_problems(teacher) == []
+    screenshot(teacher, "hi-dashboard")
+
+    teacher.get_by_role("button", name="झटपट सवाल बंद करें").click()
+    expect(teacher.locator("#poll-live-state")).to_contain_text("बंद")
+    teacher.locator("#end-button").click()
+    expect(teacher.get_by_role("heading", name="सबके लिए यह सत्र खत्म करें?")).to_be_visible()
+    teacher.locator("#end-confirm").click()
+    expect(teacher.get_by_role("heading", name="यह सत्र खत्म हो गया है")).to_be_visible()
+    teacher.get_by_role("link", name="रिपोर्ट खोलें").click()
+
+    # The report: its headings and tables, the labels the filters translate, the date in the Hindi locale.
+    expect(teacher.get_by_role("heading", name="भिन्न", level=1)).to_be_visible()
+    expect(teacher.locator("#timeline-title")).to_have_text("समय के साथ उलझन, ध्यान और विद्यार्थियों की आवाज़")
+    expect(teacher.locator("#student-table thead")).to_contain_text("मौजूद रहने का समय")
+    expect(teacher.locator("#voice-counts")).to_contain_text("मुझे समझ नहीं आया")
+    expect(teacher.locator("#student-table .flag__kind").first).to_have_text("उलझन")
+    expect(teacher.get_by_role("button", name="सत्र मिटाएँ")).to_be_visible()
+    report_date = teacher.locator(".facts time").first.inner_text()
+    assert DEVANAGARI.search(report_date), report_date  # weekday and month written in Hindi
+    text = teacher.locator("main").inner_text()
+    for english in ("Average attention", "Student voice", "Time present", "Delete session", "Duration", " min"):
+        assert english not in text, english
+    assert any("Devanagari" in family for family in fonts_drawing(teacher, "#timeline-title")), "no Devanagari font"
+    assert accessibility_problems(teacher) == []
+    screenshot(teacher, "hi-report")

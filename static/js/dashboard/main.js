@@ -1,5 +1,5 @@
 // The teacher's live dashboard: speaks the teacher side of protocol v1 (docs/protocol.md).
-import { format, gettext } from "../i18n.js";
+import { format, formatNumber, gettext, ngettext, pgettext } from "../i18n.js";
 import { LiveSocket } from "../live-socket.js";
 import { VOICE_REPORTED } from "../labels.js";
 import { announcer, clock, h, setText } from "../util.js";
@@ -143,10 +143,10 @@ const handlers = {
   settings(msg) {
     $("sensitivity").value = msg.sensitivity;
     const option = $("sensitivity").selectedOptions[0];
-    setText($("settings-status"), `Flag sensitivity is now ${option ? option.textContent : msg.sensitivity}.`);
+    setText($("settings-status"), format(gettext("Flag sensitivity is now %(level)s."), { level: option ? option.textContent : msg.sensitivity }));
   },
   error(msg) {
-    toast(msg.message || "Something went wrong.");
+    toast(msg.message || gettext("Something went wrong."));
     poll.reset();
   },
 };
@@ -195,18 +195,18 @@ function renderStats() {
   const tiles = [...gallery.tiles.values()].map((e) => e.data);
   const connected = tiles.filter((t) => t.status && t.status !== "disconnected").length;
   const present = tiles.filter((t) => t.status === "live").length;
-  setText($("stat-connected"), String(connected));
-  setText($("stat-joined"), `${tiles.length} joined`);
-  setText($("stat-present"), String(present));
-  setText($("stat-present-sub"), `of ${connected} connected`);
-  setText($("student-count"), String(tiles.length));
+  setText($("stat-connected"), formatNumber(connected));
+  setText($("stat-joined"), format(ngettext("%(count)s joined", "%(count)s joined", tiles.length), { count: formatNumber(tiles.length) }));
+  setText($("stat-present"), formatNumber(present));
+  setText($("stat-present-sub"), format(gettext("of %(count)s connected"), { count: formatNumber(connected) }));
+  setText($("student-count"), formatNumber(tiles.length));
   $("gallery-empty").hidden = tiles.length > 0;
   poll.setConnected(connected);
 
   const point = state.latestPoint;
   for (const key of ["engagement", "attention"]) {
     const value = point && point[key] !== null && point[key] !== undefined ? Math.round(point[key]) : null;
-    setText($(`stat-${key}`), value === null ? "—" : String(value));
+    setText($(`stat-${key}`), value === null ? "—" : formatNumber(value));
     $(`stat-${key}-bar`).style.width = `${value ?? 0}%`;
   }
 }
@@ -221,7 +221,7 @@ function renderFlagList() {
   list.replaceChildren(...active.map((flag) => {
     const label = flagLabel(flag);
     const name = flag.name || gettext("Student");
-    const link = h("a", { href: `#student-${flag.participant_id}`, class: "attention-item__name", dir: "auto", title: name, dataset: { flagKey: `${flagKey(flag)}:link` } }, name);
+    const link = h("a", { href: `#student-${flag.participant_id}`, class: "attention-item__name", dir: "auto", title: name, dataset: { flagKey: `${flagKey(flag)}:link` /* i18n: not text */ } }, name);
     link.addEventListener("click", (event) => {
       const tile = $(`student-${flag.participant_id}`);
       if (!tile) return;
@@ -242,7 +242,7 @@ function renderFlagList() {
       link, " ", h("strong", { class: "attention-item__kind" }, label), " ", since, dismiss);
   }));
   if (focusedKey) list.querySelector(`[data-flag-key="${focusedKey}"]`)?.focus();
-  setText($("flag-count"), String(active.length));
+  setText($("flag-count"), formatNumber(active.length));
   $("flags-empty").hidden = active.length > 0;
   $("attention-strip").classList.toggle("attention-strip--active", active.length > 0);
 }
@@ -256,10 +256,26 @@ function showAlert(alert) {
     region.replaceChildren();
     return;
   }
-  const share = typeof alert.share === "number" ? ` (${Math.round(alert.share * 100)}% of the class)` : "";
   region.replaceChildren(h("div", { class: `class-alert class-alert--${alert.kind || "info"}` },
     h("span", { class: "class-alert__icon", "aria-hidden": "true" }, "!"),
-    h("p", {}, h("strong", {}, "Heads up: "), alert.message, share)));
+    h("p", {}, h("strong", {}, gettext("Heads up:")), " ", alertText(alert))));
+}
+
+/** The class alert in the reader's language, from its numbers (the English `message` when they are missing). */
+function alertText(alert) {
+  if (typeof alert.confused !== "number" || typeof alert.students !== "number" || typeof alert.share !== "number") {
+    return alert.message;
+  }
+  const message = ngettext(
+    "%(confused)s of %(students)s student (%(percent)s) seems confused right now: a good moment to pause, ask a question or explain it another way.",
+    "%(confused)s of %(students)s students (%(percent)s) seem confused right now: a good moment to pause, ask a question or explain it another way.",
+    alert.students,
+  );
+  return format(message, {
+    confused: formatNumber(alert.confused),
+    students: formatNumber(alert.students),
+    percent: formatNumber(alert.share, { style: "percent" }),
+  });
 }
 
 let toastTimer = null;
@@ -282,31 +298,31 @@ function showConnection(status) {
   el.className = `conn conn--${status.state}`;
   switch (status.state) {
     case "connecting":
-      setText(text, status.attempt ? "Reconnecting…" : "Connecting…");
+      setText(text, status.attempt ? gettext("Reconnecting…") : gettext("Connecting…"));
       break;
     case "open":
-      setText(text, "Connected");
+      setText(text, pgettext("connection", "Connected"));
       poll.reset();
       thumbnails.tell();
       break;
     case "reconnecting": {
-      const tick = () => setText(text, `Connection lost · retrying in ${Math.max(1, Math.ceil((status.retryAt - Date.now()) / 1000))} s`);
+      const tick = () => setText(text, format(gettext("Connection lost · retrying in %(seconds)s s"), { seconds: formatNumber(Math.max(1, Math.ceil((status.retryAt - Date.now()) / 1000))) }));
       tick();
       countdown = setInterval(tick, 1000);
       break;
     }
     case "closed":
       if (status.code === 4004) {
-        setText(text, "Session ended");
+        setText(text, gettext("Session ended"));
         showEnded();
       } else if (status.code === 4001) {
-        setText(text, "Signed out: log in again to reconnect");
+        setText(text, gettext("Signed out: log in again to reconnect"));
       } else {
-        setText(text, status.reason || "Disconnected");
+        setText(text, status.reason || gettext("Disconnected"));
       }
       break;
     case "stopped":
-      setText(text, state.ended ? "Session ended" : "Disconnected");
+      setText(text, state.ended ? gettext("Session ended") : gettext("Disconnected"));
       break;
     default:
       break;
@@ -317,7 +333,7 @@ function showConnection(status) {
 
 function sendOrWarn(message) {
   if (socket.sendJSON(message)) return true;
-  toast("Not connected right now. Try again in a moment.");
+  toast(gettext("Not connected right now. Try again in a moment."));
   return false;
 }
 
@@ -347,7 +363,7 @@ try {
 
 $("sensitivity").addEventListener("change", (event) => {
   const select = event.target;
-  if (sendOrWarn({ type: "settings", sensitivity: select.value })) setText($("settings-status"), "Saving…");
+  if (sendOrWarn({ type: "settings", sensitivity: select.value })) setText($("settings-status"), gettext("Saving…"));
 });
 
 // End session: confirm in a dialog, end over the socket, fall back to the POST form.
@@ -357,7 +373,7 @@ endForm.addEventListener("submit", (event) => {
   if (state.ending) return; // the fallback submit below
   event.preventDefault();
   if (typeof endDialog.showModal === "function") endDialog.showModal();
-  else if (window.confirm("End this session for everyone?")) endSession();
+  else if (window.confirm(gettext("End this session for everyone?"))) endSession();
 });
 $("end-cancel").addEventListener("click", () => endDialog.close());
 $("end-confirm").addEventListener("click", () => {
@@ -368,7 +384,7 @@ $("end-confirm").addEventListener("click", () => {
 function endSession() {
   state.ending = true;
   $("end-button").disabled = true;
-  setText($("end-button"), "Ending…");
+  setText($("end-button"), gettext("Ending…"));
   const submitForm = () => {
     if (!state.ended) endForm.submit();
   };
@@ -393,7 +409,7 @@ function showEnded() {
   state.ended = true;
   socket.stop();
   const badge = $("session-status");
-  badge.textContent = "Ended";
+  badge.textContent = gettext("Ended");
   badge.className = "badge badge--neutral";
   endForm.hidden = true;
   hideLiveControls();
@@ -408,9 +424,9 @@ function showEnded() {
   const panel = $("ended-panel");
   panel.hidden = false;
   panel.focus();
-  setText($("connection-text"), "Session ended");
+  setText($("connection-text"), gettext("Session ended"));
   $("connection").className = "conn conn--closed";
-  announce("The session has ended.");
+  announce(gettext("The session has ended."));
 }
 
 // --- Start ----------------------------------------------------------------------------------------

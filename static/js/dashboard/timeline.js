@@ -234,7 +234,7 @@ export class Timeline {
         // On a phone, the ten entries with expression shares go three a row: the legend stays shorter than the plot.
         ...(narrow && this._shares ? { entrywidth: 0.33, entrywidthmode: "fraction" } : {}),
       },
-      hovermode: "x unified",
+      hovermode: "x unified" /* i18n: not text */,
       xaxis: {
         type: "date",
         tickfont: axisFont,

@@ -1,7 +1,7 @@
 // The side panels: student voice (counts and recent feed) and the pulse-check poll.
 import { POLL_OPTION_LABELS, VOICE_KINDS, VOICE_LABELS, VOICE_REPORTED, voiceCountPhrase } from "../labels.js";
 import { POLL_ANSWERS } from "../vocabulary.js";
-import { gettext } from "../i18n.js";
+import { format, formatNumber, gettext, ngettext } from "../i18n.js";
 import { ago, clock, h, setText } from "../util.js";
 
 const FEED_LIMIT = 30;
@@ -78,10 +78,10 @@ export class PollPanel {
     this.ended = false;
     els.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const question = els.question.value.trim() || "Is this clear?";
+      const question = els.question.value.trim() || gettext("Is this clear?");
       if (this.actions.start(question)) {
         els.form.querySelector("button[type=submit]").disabled = true;
-        setText(els.liveState, "Starting…");
+        setText(els.liveState, gettext("Starting…"));
       }
     });
     els.closeButton.addEventListener("click", () => {
@@ -112,11 +112,11 @@ export class PollPanel {
     this.poll = poll;
     this._render();
     if (isNew && poll.open) {
-      this.actions.announce(`Pulse check started: ${poll.question}`);
+      this.actions.announce(format(gettext("Pulse check started: %(question)s"), { question: poll.question }));
       this.els.closeButton.focus();
     }
     if (wasOpen && !poll.open) {
-      this.actions.announce(`Pulse check closed. ${this._summary()}`);
+      this.actions.announce(format(gettext("Pulse check closed. %(results)s"), { results: this._summary() }));
       this.els.newButton.focus();
     }
   }
@@ -136,7 +136,7 @@ export class PollPanel {
   _summary() {
     const counts = (this.poll && this.poll.counts) || {};
     const options = (this.poll && this.poll.options) || POLL_ANSWERS;
-    return options.map((o) => `${POLL_OPTION_LABELS[o] || o}: ${counts[o] || 0}`).join(", ");
+    return options.map((o) => format(gettext("%(answer)s: %(count)s"), { answer: POLL_OPTION_LABELS[o] || o, count: formatNumber(Number(counts[o] || 0)) })).join(", ");
   }
 
   _render() {
@@ -160,8 +160,10 @@ export class PollPanel {
     const counts = poll.counts || {};
     const options = poll.options || POLL_ANSWERS;
     const total = options.reduce((sum, o) => sum + Number(counts[o] || 0), 0);
-    const of = this.connected ? ` of ${this.connected} connected` : "";
-    setText(els.liveState, `${poll.open ? "Open" : "Closed"} · ${total} answer${total === 1 ? "" : "s"}${of}`);
+    const answers = this.connected
+      ? format(ngettext("%(count)s answer of %(connected)s connected", "%(count)s answers of %(connected)s connected", total), { count: formatNumber(total), connected: formatNumber(this.connected) })
+      : format(ngettext("%(count)s answer", "%(count)s answers", total), { count: formatNumber(total) });
+    setText(els.liveState, format(gettext("%(state)s · %(answers)s"), { state: poll.open ? gettext("Open") : gettext("Closed"), answers }));
     els.bars.replaceChildren(...options.map((option) => {
       const n = Number(counts[option] || 0);
       const share = total ? n / total : 0;
@@ -170,7 +172,7 @@ export class PollPanel {
       return h("div", { class: "poll-bar" },
         h("p", { class: "poll-bar__label" },
           h("span", {}, POLL_OPTION_LABELS[option] || option),
-          h("span", { class: "poll-bar__n" }, `${n}${total ? ` (${Math.round(share * 100)}%)` : ""}`)),
+          h("span", { class: "poll-bar__n" }, total ? format(gettext("%(count)s (%(percent)s)"), { count: formatNumber(n), percent: formatNumber(share, { style: "percent", maximumFractionDigits: 0 }) }) : formatNumber(n))),
         h("span", { class: "poll-bar__track", "aria-hidden": "true" }, fill));
     }));
   }
