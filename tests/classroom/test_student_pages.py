@@ -123,3 +123,9 @@ def test_leaving_needs_this_browsers_own_token(client, student, live_session):
     assert response["Location"] == reverse("classroom:join")
     student.refresh_from_db()
     assert student.left_at is None
+
+
+def test_the_optional_note_comes_before_the_buttons_it_is_sent_with(client, live_session):
+    join(client, live_session)
+    page = client.get(reverse("classroom:student", args=[live_session.pk])).content.decode()
+    assert page.index('id="voice-text"') < page.index('class="voice-buttons"')
