@@ -105,16 +105,24 @@ def frames_process(jobs: Sequence[dict[str, Any]], analyze: Analyze, *, refreshe
         accepted.append((job, core_reading(job, analysis)))
     if not accepted:
         return out
+    # Shrunk before the students' locks and the transaction are taken: it is image work, not bookkeeping.
+    snapshots = {
+        job["participant_id"]: thumbnail(job["jpeg"])
+        for job, _ in accepted
+        if session_conf[job["session_id"]].show_snapshots and job.get("jpeg")
+    }
     with students_locked(job["participant_id"] for job, _ in accepted):
-        return out + _readings_store(accepted, session_conf, refreshes)
+        return out + _readings_store(accepted, session_conf, snapshots, refreshes)
 
 
 def _readings_store(
     accepted: list[tuple[dict[str, Any], core.Reading]],
     session_conf: dict[int, SessionSettings],
+    snapshots: dict[int, bytes | None],
     refreshes: RefreshSchedule,
 ) -> list[Outgoing]:
-    """Folds accepted readings into their students' records, stores them and returns the messages they cause."""
+    """Folds accepted readings into their students' records, stores them and returns the messages they cause
+    (`snapshots`: each student's thumbnail, where their session shows snapshots)."""
     out: list[Outgoing] = []
     records = records_load([job["participant_id"] for job, _ in accepted])
     rows = []
@@ -134,8 +142,7 @@ def _readings_store(
             quality = core.quality_of(reading, rules=rules)
             rows.append(reading_row(session_id, reading, quality))
             out += flag_events_store(session_id, record, events)
-            snapshot = thumbnail(job["jpeg"]) if conf.show_snapshots and job.get("jpeg") else None
-            tiles.setdefault(session_id, []).append(tile(record, snapshot=snapshot))
+            tiles.setdefault(session_id, []).append(tile(record, snapshot=snapshots.get(pid)))
             times.setdefault(session_id, []).append(reading.t)
             if record.quality != quality or quality != "ok":
                 message = {"type": "frame.quality", "state": quality, "hint": core.quality_hint(quality)}
