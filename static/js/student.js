@@ -31,7 +31,12 @@ const CAMERA_ERRORS = {
 const ERROR_MESSAGES = {
   bad_message: gettext("That did not work. Please try again."),
   overloaded: gettext("The server is busy. Please try again in a moment."),
+  too_many_commands: gettext("Too many messages at once: the last one was not sent. Wait a moment, then try again."),
+  too_many_reports: gettext("You have sent many notes this minute: this one was not sent. Try again in a minute."),
+  left: gettext("You have left this class (in another tab?): nothing more is recorded."),
 };
+// A refused note goes back into its box, so the student's words are never lost.
+const REPORT_REFUSALS = new Set(["too_many_commands", "too_many_reports", "overloaded", "bad_message"]);
 
 const state = {
   intervalMs: Math.max(1000, Number(root.dataset.frameIntervalMs) || 2000),
@@ -47,6 +52,7 @@ const state = {
   leaving: false,
   timer: null,
   jpegQuality: JPEG_QUALITY,
+  pendingReport: null, // {kind, text} sent and not yet acknowledged
 };
 
 const video = $("preview");
@@ -233,6 +239,7 @@ const handlers = {
     $("quality").className = `quality quality--${msg.state === "ok" ? "ok" : "warn"}`;
   },
   "self_report.ack"(msg) {
+    state.pendingReport = null;
     setText($("voice-status"), format(gettext("Your teacher got it: “%(label)s”."), { label: VOICE_LABELS[msg.kind] || msg.kind }));
   },
   "poll.started"(msg) {
@@ -253,7 +260,11 @@ const handlers = {
     } else {
       console.warn("Server error", msg.code, msg.message);
       const text = ERROR_MESSAGES[msg.code];
-      if (text) announce(text);
+      if (state.pendingReport && REPORT_REFUSALS.has(msg.code)) {
+        reportRefused(text || ERROR_MESSAGES.bad_message);
+      } else if (text) {
+        announce(text);
+      }
     }
   },
 };
@@ -326,6 +337,7 @@ for (const button of document.querySelectorAll(".voice-button")) {
       setText($("voice-status"), gettext("Not connected right now. Try again in a moment."));
       return;
     }
+    state.pendingReport = { kind, text };
     voiceText.value = "";
     setText($("voice-text-count"), noteCount());
     setText($("voice-status"), format(gettext("Sending “%(label)s”…"), { label: VOICE_LABELS[kind] }));
@@ -337,6 +349,16 @@ for (const button of document.querySelectorAll(".voice-button")) {
       if (document.activeElement === document.body) button.focus();
     }, VOICE_COOLDOWN_MS);
   });
+}
+
+function reportRefused(text) {
+  const { text: note } = state.pendingReport;
+  state.pendingReport = null;
+  if (note && !voiceText.value.trim()) {
+    voiceText.value = note;
+    setText($("voice-text-count"), noteCount());
+  }
+  setText($("voice-status"), text);
 }
 
 // --- Pulse check ----------------------------------------------------------------------------------------------------

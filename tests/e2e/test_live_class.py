@@ -165,6 +165,40 @@ def test_student_voice_and_a_pulse_check_in_a_session_without_emotion_estimates(
     expect(tile(teacher, "Katherine Johnson")).to_have_count(0)  # her tile is taken off at once (student.removed)
 
 
+def test_a_refused_note_is_given_back_with_the_reason(
+    teacher: Any, browser: Any, pulse_server: Any, console: Any
+) -> None:
+    """The server refuses a note (here: too many this minute); the student reads why and the words are back in the
+    box to send later. The refusal comes from a routed socket: the real limit needs a minute of taps."""
+    session = live_class(teacher, course="Year 10 Physics", title="Waves")
+    context = browser.new_context(viewport=LAPTOP, permissions=["camera"])
+    try:
+        student = console.watch(context.new_page(), "Chien-Shiung Wu")
+
+        def refuse_notes(socket: Any) -> None:
+            server = socket.connect_to_server()
+
+            def from_page(message: str | bytes) -> None:
+                if isinstance(message, str) and '"self_report"' in message:
+                    socket.send('{"type": "error", "code": "too_many_reports", "message": "Too many notes."}')
+                else:
+                    server.send(message)
+
+            socket.on_message(from_page)
+
+        student.route_web_socket(re.compile("/ws/"), refuse_notes)
+        student_join(student, pulse_server.url, code=session.code, name="Chien-Shiung Wu")
+        student.get_by_label("Add a short note").fill("Why is the wave slower here?")
+        student.get_by_role("button", name="I'm confused").click()
+        expect(student.locator("#voice-status")).to_have_text(
+            "You have sent many notes this minute: this one was not sent. Try again in a minute."
+        )
+        expect(student.get_by_label("Add a short note")).to_have_value("Why is the wave slower here?")
+        expect(tile(teacher, "Chien-Shiung Wu").locator(".tile__report")).to_be_hidden()
+    finally:
+        context.close()
+
+
 def test_a_student_in_the_dark_is_told_so_and_is_not_flagged(
     teacher: Any, dark_room_browser: Any, pulse_server: Any, console: Any
 ) -> None:
