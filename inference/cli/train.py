@@ -50,7 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--precision",
         choices=PRECISIONS,
         default="auto",
-        help="compute precision (auto: bfloat16 where the CPU has AMX or AVX512-BF16, else float32; float16: GPU)",
+        help="compute precision (auto: where the CPU has AMX or AVX512-BF16, the faster of bfloat16 and float32, "
+        "timed on a few steps, else float32; float16: GPU)",
     )
     parser.add_argument(
         "--ema",

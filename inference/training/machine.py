@@ -38,12 +38,13 @@ def machine_description() -> str:
     return f"{model}, {os.cpu_count()} cpus" + (f", {' '.join(vector)}" if vector else "")
 
 
-def precision_resolve(requested: str, *, flags: frozenset[str] | None = None) -> str:
-    """The training precision for ``requested``: "auto" is "bfloat16" where the CPU computes it natively
-    (AMX or AVX512-BF16), else "float32"; the others are returned as they are."""
+def precision_candidates(requested: str, *, flags: frozenset[str] | None = None) -> tuple[str, ...]:
+    """The precisions a run asked to compute in ``requested`` may use: "auto" is bfloat16 or float32 where the CPU
+    computes bfloat16 natively (AMX or AVX512-BF16; the trainer times both and keeps the faster), else float32;
+    the others are returned as they are."""
     if requested not in PRECISIONS:
         raise InferenceError(f"precision {requested!r}: expected one of {', '.join(PRECISIONS)}")
     if requested != "auto":
-        return requested
+        return (requested,)
     flags = cpu_model_and_flags()[1] if flags is None else flags
-    return "bfloat16" if flags & _BF16_FLAGS else "float32"
+    return ("bfloat16", "float32") if flags & _BF16_FLAGS else ("float32",)

@@ -24,7 +24,8 @@ import numpy as np
 from inference.serving.types import EMOTIONS, InferenceError
 from inference.training.data import class_counts
 from inference.training.evaluation import confusion_matrix, macro_f1
-from inference.training.machine import machine_description, precision_resolve
+from inference.training.machine import precision_candidates
+from inference.training.speed import POLICIES, SpeedProbe, precision_fastest, timings_line
 
 LOG_NAME = "log.json"
 BEST_NAME = "best.keras"
@@ -55,9 +56,6 @@ class TrainConfig:
     # Set when a resumed run changed --epochs: [step, learning rate] the cosine restarts from, down to 0 at the end.
     replanned_from: list[float] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-_POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 
 
 def class_weights(labels: np.ndarray, *, power: float) -> dict[int, float]:
@@ -107,16 +105,15 @@ def train(
         config = _config_for_resume(
             saved["config"], history=history, epochs=resume_epochs, data_size=len(train_data[1])
         )
-    config.precision = precision_resolve(config.precision)
-    keras.utils.set_random_seed(config.seed + len(history))
-
     x_train, y_train = train_data
     x_val, y_val = val_data
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
+    config.precision = _precision_choose(config, train_data, steps_per_epoch=steps_per_epoch)
+    keras.utils.set_random_seed(config.seed + len(history))
     # Scored and saved in float32 whatever the training precision: the shipped model is what gets measured.
     scorer = _classifier(config)
     previous_policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(_POLICIES[config.precision])
+    keras.mixed_precision.set_global_policy(POLICIES[config.precision])
     try:
         model, classifier = _build(config, steps_per_epoch=steps_per_epoch)
         if resume:
@@ -137,12 +134,25 @@ def train(
                 initial_epoch=len(history),
                 class_weight=weights,
                 shuffle=True,
-                callbacks=[_SpeedProbe(precision=config.precision), recorder],
+                callbacks=[SpeedProbe(precision=config.precision), recorder],
                 verbose=verbose,
             )
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
     return recorder.log()
+
+
+def _precision_choose(config: TrainConfig, train_data: tuple[np.ndarray, np.ndarray], *, steps_per_epoch: int) -> str:
+    """The precision this run computes in: the one asked for, or under "auto" the fastest here, timed on a batch."""
+    candidates = precision_candidates(config.precision)
+    if len(candidates) == 1:
+        return candidates[0]
+    x, y = train_data
+    size = min(config.batch_size, len(y))
+    batch = (as_model_input(x[:size]), keras.utils.to_categorical(y[:size], len(EMOTIONS)))
+    chosen, timings = precision_fastest(candidates, lambda: _build(config, steps_per_epoch=steps_per_epoch)[0], batch)
+    print(timings_line(chosen, timings), flush=True)
+    return chosen
 
 
 def _classifier(config: TrainConfig) -> Any:
@@ -168,7 +178,7 @@ def _build(config: TrainConfig, *, steps_per_epoch: int) -> tuple[Any, Any]:
             teachers_load,
         )
 
-        teachers = teachers_load(config.teachers, policy=_POLICIES[config.precision])
+        teachers = teachers_load(config.teachers, policy=POLICIES[config.precision])
         outputs = distillation_outputs(outputs, augmented, teachers)
         loss = DistillationLoss(
             alpha=config.distill_alpha,
@@ -289,32 +299,6 @@ def _plot(history: list[dict[str, Any]], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
-
-
-class _SpeedProbe(keras.callbacks.Callback):
-    """Print the measured training speed once, over the first steps of a run (after the first, which compiles)."""
-
-    FIRST, LAST = 2, 21
-
-    def __init__(self, *, precision: str) -> None:
-        super().__init__()
-        self.precision = precision
-        self.begun = 0.0
-        self.done = False
-
-    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        if batch == self.FIRST and not self.done:
-            self.begun = time.monotonic()
-
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        if batch == self.LAST and not self.done:
-            self.done = True
-            per_step = (time.monotonic() - self.begun) / (self.LAST - self.FIRST + 1)
-            print(
-                f"\nspeed: {1 / per_step:.2f} steps/s ({per_step * 1000:.0f} ms per step), {self.precision} compute "
-                f"on {machine_description()}",
-                flush=True,
-            )
 
 
 class _EpochRecorder(keras.callbacks.Callback):

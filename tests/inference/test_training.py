@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -122,16 +123,61 @@ def test_resume_can_shorten_the_plan_without_jumping_the_rate(tmp_path: Path) ->
     assert log["config"]["replanned_from"] == [3.0, pytest.approx(rates[2])]
 
 
-def test_auto_precision_is_bfloat16_only_where_the_cpu_computes_it() -> None:
+def test_auto_precision_tries_bfloat16_only_where_the_cpu_computes_it() -> None:
     from inference.serving.types import InferenceError
-    from inference.training.machine import precision_resolve
+    from inference.training.machine import precision_candidates
 
-    assert precision_resolve("auto", flags=frozenset({"avx2", "avx512f", "avx512_bf16"})) == "bfloat16"
-    assert precision_resolve("auto", flags=frozenset({"avx2", "amx_bf16", "amx_tile"})) == "bfloat16"
-    assert precision_resolve("auto", flags=frozenset({"avx2", "avx512f"})) == "float32"
-    assert precision_resolve("float32", flags=frozenset({"avx512_bf16"})) == "float32"
+    both = ("bfloat16", "float32")
+    assert precision_candidates("auto", flags=frozenset({"avx2", "avx512f", "avx512_bf16"})) == both
+    assert precision_candidates("auto", flags=frozenset({"avx2", "amx_bf16", "amx_tile"})) == both
+    assert precision_candidates("auto", flags=frozenset({"avx2", "avx512f"})) == ("float32",)
+    assert precision_candidates("float32", flags=frozenset({"avx512_bf16"})) == ("float32",)
     with pytest.raises(InferenceError):
-        precision_resolve("int4")
+        precision_candidates("int4")
+
+
+def test_the_fastest_precision_is_chosen_by_timing_each_one() -> None:
+    import keras
+
+    from inference.training.speed import precision_fastest, timings_line
+
+    built: list[str] = []
+
+    def build() -> str:
+        built.append(keras.mixed_precision.global_policy().name)
+        return built[-1]
+
+    def timer(model: str, x: np.ndarray, y: np.ndarray, *, steps: int) -> float:
+        return {"mixed_bfloat16": 0.86, "float32": 0.73}[model]
+
+    batch = (np.zeros((2, 48, 48, 1)), np.zeros((2, 7)))
+    chosen, timings = precision_fastest(("bfloat16", "float32"), build, batch, timer=timer)
+    assert (chosen, timings) == ("float32", {"bfloat16": 0.86, "float32": 0.73})
+    assert built == ["mixed_bfloat16", "float32"]
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert timings_line(chosen, timings) == "precision auto: bfloat16 860 ms per step, float32 730 ms per step: float32"
+    assert precision_fastest(("float32",), build, batch, timer=timer) == ("float32", {})  # one: nothing to time
+    assert len(built) == 2
+
+
+def test_auto_precision_times_real_training_steps_of_the_run_s_model(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import keras
+
+    from inference.training import trainer
+
+    monkeypatch.setattr(trainer, "precision_candidates", lambda requested: ("bfloat16", "float32"))
+    config = trainer.TrainConfig(epochs=1, batch_size=4, widths=(4, 8), precision="auto")
+    images = np.random.default_rng(0).integers(0, 255, (8, 48, 48), dtype=np.uint8)
+    labels = np.arange(8) % 7
+    chosen = trainer._precision_choose(config, (images, labels), steps_per_epoch=2)
+
+    assert chosen in ("bfloat16", "float32")
+    assert keras.mixed_precision.global_policy().name == "float32"
+    line = capsys.readouterr().out.strip()
+    assert re.fullmatch(r"precision auto: bfloat16 \d+ ms per step, float32 \d+ ms per step: (bfloat16|float32)", line)
+    assert line.endswith(chosen)
 
 
 def test_a_bfloat16_run_with_a_moving_average_saves_a_float32_model(
