@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import LAPTOP, PHONE, SCREENSHOTS, TEACHER, screenshot
 from e2e_class import Pupil, SimulatedPupils
-from e2e_flows import accessibility_problems, course_create, page_fits_width, teacher_log_in
+from e2e_flows import accessibility_problems, course_create, page_fits_width, tab_to, teacher_log_in
 from playwright.sync_api import expect
 
 FRAME_INTERVAL_S = 2
@@ -156,6 +156,15 @@ def test_a_class_of_30_fits_the_first_screen_in_order_of_need(class_of_30: Any, 
     before = [t["name"] for t in teacher.evaluate(TILES)]
     teacher.wait_for_timeout(4000)
     assert [t["name"] for t in teacher.evaluate(TILES)] == before
+
+    # The keyboard skips the 30 tiles in one step.
+    teacher.locator("#thumb-rate").focus()
+    skip = teacher.get_by_role("link", name="Skip past the student tiles")
+    assert tab_to(teacher, skip, max_presses=1) == ["Skip past the student tiles"]
+    teacher.keyboard.press("Enter")
+    expect(teacher.locator("#timeline-panel")).to_be_focused()
+    teacher.keyboard.press("Tab")
+    assert teacher.evaluate("() => !document.activeElement.closest('#gallery')"), "Tab went back into the tiles"
 
     # A phone: the strip on the first screen, the same order, no sideways scrolling.
     phone = console.watch(
