@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e_flows import teacher_log_in
 from e2e_server import REPO, SHIPPED_MODEL, LiveServer, manage, server_env, stand_in_model_build
 from e2e_webcam import face_video
 
@@ -125,6 +126,16 @@ def browser(playwright: Any, webcam: Path) -> Iterator[Any]:
     browser = chromium_launch(playwright, webcam)
     yield browser
     browser.close()
+
+
+@pytest.fixture
+def teacher(browser: Any, pulse_server: Any, console: Console) -> Iterator[Any]:
+    """A page of the e2e teacher's own browser, logged in, at 1366x768."""
+    context = browser.new_context(viewport=LAPTOP)
+    page = console.watch(context.new_page(), "teacher")
+    teacher_log_in(page, pulse_server.url, **TEACHER)
+    yield page
+    context.close()
 
 
 @pytest.fixture

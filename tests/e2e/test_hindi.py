@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import LAPTOP, PHONE, TEACHER, screenshot
+from conftest import LAPTOP, PHONE, screenshot
 from e2e_flows import (
     LIVE_TIMEOUT_MS,
     accessibility_problems,
     course_create,
     page_fits_width,
     session_start,
-    teacher_log_in,
     tile,
 )
 from playwright.sync_api import expect
@@ -25,15 +24,6 @@ from playwright.sync_api import expect
 # A name with an emoji (skin tone, joined by ZWJ) and a letter with a combining mark (e + U+0308), as typed.
 NAME = "अनन्या Zoe\u0308 👩🏽\u200d🎓"
 NOTE = "नमस्ते 👩🏽\u200d🎓 धीरे बोलिए"
-
-
-@pytest.fixture
-def teacher(browser: Any, pulse_server: Any, console: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=LAPTOP)
-    page = console.watch(context.new_page(), "teacher")
-    teacher_log_in(page, pulse_server.url, **TEACHER)
-    yield page
-    context.close()
 
 
 @pytest.fixture

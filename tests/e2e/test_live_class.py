@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LAPTOP, PHONE, TABLET, TEACHER, screenshot
+from conftest import LAPTOP, PHONE, TABLET, screenshot
 from e2e_flows import (
     LIVE_TIMEOUT_MS,
     LiveSession,
@@ -19,7 +19,6 @@ from e2e_flows import (
     page_fits_width,
     session_start,
     student_join,
-    teacher_log_in,
     tile,
 )
 from playwright.sync_api import expect
@@ -37,15 +36,6 @@ WIDER_THAN_PAGE = """() => [...document.querySelectorAll("body *")]
 VOICE_MARKERS = "([id, name]) => (document.getElementById(id).data || []).some(t => t.name === name && t.x.length > 0)"
 # The most points any trace of a Plotly chart holds.
 PLOTTED_POINTS = "id => Math.max(0, ...(document.getElementById(id).data || []).map(trace => (trace.x || []).length))"
-
-
-@pytest.fixture
-def teacher(browser: Any, pulse_server: Any, console: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=LAPTOP)
-    page = console.watch(context.new_page(), "teacher")
-    teacher_log_in(page, pulse_server.url, **TEACHER)
-    yield page
-    context.close()
 
 
 @pytest.fixture
