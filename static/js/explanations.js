@@ -2,13 +2,13 @@
 // engagement/core/explain.py) and the page's vocabulary carries the templates, translated. A condition still
 // holding reads "since 10:42" in the viewer's own time zone, so it never goes stale.
 import { format } from "./i18n.js";
-import { clock, duration } from "./util.js";
+import { clock, spanText } from "./util.js";
 import { EXPLANATION_MESSAGES, FLAG_CAUSE_LABELS, FLAG_LABELS } from "./vocabulary.js";
 
 function paramText(name, value) {
   if (value === null || value === undefined) return "";
   if (name.endsWith("_at")) return clock(value);
-  if (name.endsWith("_s")) return duration(value);
+  if (name.endsWith("_s")) return spanText(value);
   if (name.endsWith("_msg")) return EXPLANATION_MESSAGES[value] ?? String(value);
   if (name === "kind") return FLAG_LABELS[value] ?? String(value);
   return String(value);

@@ -72,15 +72,25 @@ export function ago(t, now = Date.now() / 1000) {
   return format(ngettext("%(n)s h ago", "%(n)s h ago", hours), { n: number(hours) });
 }
 
-/** "12 s", "3 min", "1 h 5 min": a duration in seconds for people. */
+/** "12 s", "3 min", "1 h 05 min": a duration in seconds for people (as the report's `duration` filter). */
 export function duration(seconds) {
   if (seconds === null || seconds === undefined) return "—";
   const number = (n) => new Intl.NumberFormat(LOCALE).format(n);
   const s = Math.round(seconds);
   if (s < 60) return format(gettext("%(s)s s"), { s: number(s) });
-  const m = Math.floor(s / 60);
+  const m = Math.round(s / 60);
   if (m < 60) return format(gettext("%(m)s min"), { m: number(m) });
-  return format(gettext("%(h)s h %(m)s min"), { h: number(Math.floor(m / 60)), m: number(m % 60) });
+  return format(gettext("%(h)s h %(m)s min"), { h: number(Math.floor(m / 60)), m: String(m % 60).padStart(2, "0") });
+}
+
+/** "40 s", "2 min", "2 min 10 s": how long a flag's condition lasted, as engagement/explanations.py writes it. */
+export function spanText(seconds) {
+  const total = Math.max(0, Math.round(seconds));
+  if (total < 90) return format(gettext("%(seconds)s s"), { seconds: total });
+  const minutes = Math.floor(total / 60);
+  const rest = total % 60;
+  if (rest === 0) return format(ngettext("%(minutes)s min", "%(minutes)s min", minutes), { minutes });
+  return format(gettext("%(minutes)s min %(seconds)s s"), { minutes, seconds: rest });
 }
 
 /** A polite, visually hidden announcer for screen readers. */

@@ -52,6 +52,31 @@ def test_the_page_renders_a_flags_explanation_in_the_readers_clock(
         cleared = page.evaluate(
             EXPLAIN, {"id": "bored.cant_tell", "params": {"lasted_s": 130, "reason_msg": "reason.too_dark"}}
         )
-        assert cleared == "Cleared after 2 min: the picture is too dark to tell.", cleared
+        assert cleared == "Cleared after 2 min 10 s: the picture is too dark to tell.", cleared
     finally:
         context.close()
+
+
+def test_the_page_and_the_report_write_a_flags_durations_alike(
+    browser: Any, pulse_server: Any, console: Any
+) -> None:
+    """The dashboard (JavaScript) and the report (Python) write the same explanation for the same flag."""
+    from django.utils import translation
+
+    from engagement.explanations import message_text
+
+    messages = [
+        {"id": "bored.cant_tell", "params": {"lasted_s": seconds, "reason_msg": "reason.too_dark"}}
+        for seconds in (0, 40.4, 89, 90, 120, 130, 3599, 3725)
+    ]
+    context = browser.new_context()
+    try:
+        page = console.watch(context.new_page(), "login")
+        page.goto(f"{pulse_server.url}/accounts/login/")
+        on_the_page = [page.evaluate(EXPLAIN, message) for message in messages]
+    finally:
+        context.close()
+    with translation.override("en"):
+        in_the_report = [message_text(message) for message in messages]  # type: ignore[arg-type]
+    assert on_the_page == in_the_report
+    assert in_the_report[1] == "Cleared after 40 s: the picture is too dark to tell."
