@@ -23,6 +23,13 @@ from playwright.sync_api import expect
 
 # A name with an emoji (skin tone, joined by ZWJ) and a letter with a combining mark (e + U+0308), as typed.
 NAME = "अनन्या Zoe\u0308 👩🏽\u200d🎓"
+# Zooms the class timeline out to three days around 1 December and returns the x axis' tick labels
+# (Plotly writes a day's first tick "00:00" above "Nov 29, 2026", in the page's locale).
+AXIS_OVER_DAYS = """async () => {
+  const chart = document.getElementById("timeline-chart");
+  await window.Plotly.relayout(chart, {"xaxis.range": ["2026-11-28 00:00", "2026-12-01 00:00"]});
+  return [...chart.querySelectorAll(".xtick text")].map((t) => t.textContent);
+}"""
 NOTE = "नमस्ते 👩🏽\u200d🎓 धीरे बोलिए"
 
 
@@ -184,6 +191,9 @@ def test_the_teacher_reads_the_dashboard_and_the_report_in_hindi(
     expect(teacher.locator("#poll-live-state")).to_have_text("खुला · 1 जुड़े हुए में से 0 जवाब")
     assert accessibility_problems(teacher) == []
     screenshot(teacher, "hi-dashboard")
+    # The chart's dates in Hindi too: over three days the axis names the months.
+    month_ticks = teacher.evaluate(AXIS_OVER_DAYS)
+    assert any("नव॰ 29" in t for t in month_ticks) and any("दिस॰ 1" in t for t in month_ticks), month_ticks
 
     teacher.get_by_role("button", name="झटपट सवाल बंद करें").click()
     expect(teacher.locator("#poll-live-state")).to_contain_text("बंद")

@@ -57,9 +57,7 @@ def test_the_page_renders_a_flags_explanation_in_the_readers_clock(
         context.close()
 
 
-def test_the_page_and_the_report_write_a_flags_durations_alike(
-    browser: Any, pulse_server: Any, console: Any
-) -> None:
+def test_the_page_and_the_report_write_a_flags_durations_alike(browser: Any, pulse_server: Any, console: Any) -> None:
     """The dashboard (JavaScript) and the report (Python) write the same explanation for the same flag."""
     from django.utils import translation
 

@@ -6,7 +6,7 @@
 //         "Too fast", ...), every tap marked at its time.
 import { EMOTIONS, EMOTION_COLORS, EMOTION_LABELS } from "../emotions.js";
 import { explanationText } from "../explanations.js";
-import { format, gettext } from "../i18n.js";
+import { LOCALE, format, gettext } from "../i18n.js";
 import { VOICE_KINDS, VOICE_LABELS } from "../labels.js";
 import { clock, localDate, plotlyText, setText } from "../util.js";
 
@@ -278,7 +278,32 @@ export class Timeline {
 
   _render() {
     if (!this.available || !this.el.isConnected) return;
-    const config = { displayModeBar: false, responsive: true, displaylogo: false };
+    const config = { displayModeBar: false, responsive: true, displaylogo: false, locale: plotlyLocale() };
     window.Plotly.react(this.el, this._traces(), this._layout(), config).catch((err) => console.error(err));
   }
+}
+
+let registeredLocale = null;
+
+/** Registers, once, the page's locale with Plotly (month and weekday names from the browser's own Intl data, so
+ * the axis and the hover read "30 नवंबर" on a Hindi page) and returns its name. */
+function plotlyLocale() {
+  if (!registeredLocale) {
+    const names = (options, dates) => dates.map((d) => new Intl.DateTimeFormat(LOCALE, { ...options, timeZone: "UTC" }).format(d));
+    const months = Array.from({ length: 12 }, (_, i) => new Date(Date.UTC(2024, i, 15)));
+    const days = Array.from({ length: 7 }, (_, i) => new Date(Date.UTC(2024, 0, 7 + i))); // 7 January 2024: a Sunday
+    window.Plotly.register({
+      moduleType: "locale",
+      name: LOCALE,
+      dictionary: {},
+      format: {
+        months: names({ month: "long" }, months),
+        shortMonths: names({ month: "short" }, months),
+        days: names({ weekday: "long" }, days),
+        shortDays: names({ weekday: "short" }, days),
+      },
+    });
+    registeredLocale = LOCALE;
+  }
+  return registeredLocale;
 }
