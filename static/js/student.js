@@ -283,6 +283,8 @@ function showConnection(status) {
   const text = $("connection-text");
   clearInterval(countdown);
   el.className = `conn conn--${status.state}`;
+  // A note in flight when the socket drops may or may not have arrived: a later error is not about it.
+  if (status.state !== "open") state.pendingReport = null;
   if (status.state === "connecting") {
     setText(text, status.attempt ? gettext("Reconnecting…") : gettext("Connecting…"));
   } else if (status.state === "open") {
