@@ -283,8 +283,11 @@ function showConnection(status) {
   const text = $("connection-text");
   clearInterval(countdown);
   el.className = `conn conn--${status.state}`;
-  // A note in flight when the socket drops may or may not have arrived: a later error is not about it.
-  if (status.state !== "open") state.pendingReport = null;
+  // A note in flight when the socket drops may or may not have arrived: its words go back into the box, and the
+  // student decides whether to send it again.
+  if (status.state !== "open" && state.pendingReport) {
+    reportRefused(gettext("The connection dropped: your note may not have reached your teacher."));
+  }
   if (status.state === "connecting") {
     setText(text, status.attempt ? gettext("Reconnecting…") : gettext("Connecting…"));
   } else if (status.state === "open") {

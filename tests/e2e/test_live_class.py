@@ -158,8 +158,9 @@ def test_student_voice_and_a_pulse_check_in_a_session_without_emotion_estimates(
 def test_a_refused_note_is_given_back_with_the_reason(
     teacher: Any, browser: Any, pulse_server: Any, console: Any
 ) -> None:
-    """The server refuses a note (here: too many this minute); the student reads why and the words are back in the
-    box to send later. The refusal comes from a routed socket: the real limit needs a minute of taps."""
+    """The server refuses a note (here: too many this minute), or the connection drops with a note in flight: the
+    student reads why and the words are back in the box to send later. Both come from a routed socket (the real
+    limit needs a minute of taps)."""
     session = live_class(teacher, course="Year 10 Physics", title="Waves")
     context = browser.new_context(viewport=LAPTOP, permissions=["camera"])
     try:
@@ -169,7 +170,9 @@ def test_a_refused_note_is_given_back_with_the_reason(
             server = socket.connect_to_server()
 
             def from_page(message: str | bytes) -> None:
-                if isinstance(message, str) and '"self_report"' in message:
+                if isinstance(message, str) and '"too_fast"' in message:
+                    socket.close(code=1011)  # the note is lost with the connection
+                elif isinstance(message, str) and '"self_report"' in message:
                     socket.send('{"type": "error", "code": "too_many_reports", "message": "Too many notes."}')
                 else:
                     server.send(message)
@@ -185,6 +188,16 @@ def test_a_refused_note_is_given_back_with_the_reason(
         )
         expect(student.get_by_label("Add a short note")).to_have_value("Why is the wave slower here?")
         expect(tile(teacher, "Chien-Shiung Wu").locator(".tile__report")).to_be_hidden()
+
+        # A note in flight when the connection drops: the student is told, and the words wait in the box.
+        student.get_by_label("Add a short note").fill("Slower please")
+        student.wait_for_timeout(2600)  # the buttons' pause after a tap
+        student.get_by_role("button", name="Too fast").click()
+        expect(student.locator("#voice-status")).to_have_text(
+            "The connection dropped: your note may not have reached your teacher."
+        )
+        expect(student.get_by_label("Add a short note")).to_have_value("Slower please")
+        expect(student.locator("#connection-text")).to_have_text("Connected", timeout=LIVE_TIMEOUT_MS)
     finally:
         context.close()
 
