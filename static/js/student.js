@@ -260,6 +260,7 @@ const handlers = {
     } else {
       console.warn("Server error", msg.code, msg.message);
       const text = ERROR_MESSAGES[msg.code];
+      if (msg.code === "left") state.pendingReport = null; // this student left (in another tab): nothing to resend
       if (state.pendingReport && REPORT_REFUSALS.has(msg.code)) {
         reportRefused(text || ERROR_MESSAGES.bad_message);
       } else if (text) {
