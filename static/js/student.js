@@ -52,7 +52,7 @@ const state = {
   leaving: false,
   timer: null,
   jpegQuality: JPEG_QUALITY,
-  pendingReport: null, // {kind, text} sent and not yet acknowledged
+  pendingReport: null, // {text} of a note sent and not yet acknowledged
 };
 
 const video = $("preview");
@@ -343,7 +343,7 @@ for (const button of document.querySelectorAll(".voice-button")) {
       setText($("voice-status"), gettext("Not connected right now. Try again in a moment."));
       return;
     }
-    state.pendingReport = { kind, text };
+    state.pendingReport = { text };
     voiceText.value = "";
     setText($("voice-text-count"), noteCount());
     setText($("voice-status"), format(gettext("Sending “%(label)s”…"), { label: VOICE_LABELS[kind] }));
