@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from live.routing import websocket_urlpatterns
+from tests.classroom.conftest import token_for
 
 sockets = URLRouter(websocket_urlpatterns)
 
@@ -18,6 +19,13 @@ async def student_socket(token: str | None) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(sockets, path)
     connected, _ = await communicator.connect()
     assert connected
+    return communicator
+
+
+async def joined_student_socket(participant: Any) -> WebsocketCommunicator:
+    """The socket of `participant`'s page, connected and past the server's hello."""
+    communicator = await student_socket(token_for(participant))
+    await receive_until(communicator, "hello")
     return communicator
 
 

@@ -15,7 +15,7 @@ from engagement.models import PollAnswer, SelfReport
 from live import consumers
 from ops import metrics
 from tests.classroom.conftest import token_for
-from tests.live.sockets import receive_until, sockets, student_socket, teacher_socket
+from tests.live.sockets import joined_student_socket, receive_until, sockets, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -48,8 +48,7 @@ async def errors_and_close(communicator, n: int) -> tuple[list[str], int | None]
 
 async def test_a_student_flood_is_refused_with_a_clear_code_counted_then_closed(layer, small_bucket, student):
     before = refused("commands")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     for _ in range(10):
         await browser.send_json_to(ATTENTION)
     codes, close = await errors_and_close(browser, 5)
@@ -77,8 +76,7 @@ async def test_a_teacher_flood_is_refused_the_same_way(layer, small_bucket, teac
 
 async def test_self_reports_are_bounded_per_student_per_minute(layer, settings, teacher, student):
     settings.SELF_REPORTS_PER_MINUTE = 4
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     for _ in range(7):
         await browser.send_json_to({"type": "self_report", "kind": "confused", "text": "x" * 200})
     answers = [await receive_until(browser, "self_report.ack", where=None) for _ in range(4)]
@@ -121,8 +119,7 @@ async def test_poll_results_reach_the_teacher_coalesced(layer, teacher, student)
 async def test_a_socket_whose_messages_pile_up_unread_is_closed_at_once(layer, settings, student):
     """A client sending faster than the consumer can even refuse (measured under Daphne: docs/benchmarks.md)."""
     settings.MAX_UNREAD_MESSAGES = 50
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     for _ in range(200):  # all read by the server before the consumer's next turn
         await browser.send_json_to(ATTENTION)
     codes, close = await errors_and_close(browser, 200)
@@ -132,8 +129,7 @@ async def test_a_socket_whose_messages_pile_up_unread_is_closed_at_once(layer, s
 
 async def test_a_flooder_cannot_reconnect_during_the_cool_down(layer, settings, student):
     settings.MAX_UNREAD_MESSAGES = 50
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     for _ in range(200):
         await browser.send_json_to(ATTENTION)
     assert (await errors_and_close(browser, 200))[1] == consumers.CLOSE_FLOODING
@@ -142,6 +138,5 @@ async def test_a_flooder_cannot_reconnect_during_the_cool_down(layer, settings, 
     connected, code = await again.connect()
     assert (connected, code) == (False, consumers.CLOSE_FLOODING)  # turned away at the handshake
     await database_sync_to_async(cache.clear)()  # the cool-down over
-    after = await student_socket(token_for(student))
-    await receive_until(after, "hello")
+    after = await joined_student_socket(student)
     await after.disconnect()

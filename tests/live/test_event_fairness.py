@@ -15,7 +15,7 @@ from live.engine import engine as live_engine
 from ops.metrics import sample_total
 from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
-from tests.live.sockets import receive_until, student_socket, teacher_socket
+from tests.live.sockets import joined_student_socket, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -60,8 +60,7 @@ async def test_a_flood_of_one_class_does_not_hold_up_another_classs_tiles(
     await receive_until(quiet_dashboard, "snapshot")
     flooder = await student_socket(token_for(student))  # starts the embedded worker
     await receive_until(flooder, "hello")
-    quiet = await student_socket(token_for(quiet_student))
-    await receive_until(quiet, "hello")
+    quiet = await joined_student_socket(quiet_student)
 
     # What many flooding sockets together would hand the workers (each socket's own bucket lets a few through).
     layer_ = get_channel_layer()

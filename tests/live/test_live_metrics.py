@@ -11,7 +11,7 @@ from live import consumers
 from live import engine as engine_module
 from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
-from tests.live.sockets import receive_until, student_socket, teacher_socket
+from tests.live.sockets import joined_student_socket, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -34,8 +34,7 @@ async def test_a_streamed_snapshot_is_counted_from_the_socket_to_the_stored_read
 
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     assert value("pulse_open_sockets", role="student") == students + 1
     assert value("pulse_open_sockets", role="teacher") == teachers + 1
 
@@ -56,8 +55,7 @@ async def test_a_streamed_snapshot_is_counted_from_the_socket_to_the_stored_read
 async def test_snapshots_refused_by_a_limit_are_counted(layer, analyzer, student, settings):
     settings.MAX_FRAME_BYTES = 100
     refused = value("pulse_refused_total", limit="frame_too_large")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await browser.send_to(bytes_data=fake_jpeg("x" * 200))
     assert (await receive_until(browser, "error"))["code"] == "frame_too_large"
     assert value("pulse_refused_total", limit="frame_too_large") == refused + 1

@@ -10,7 +10,7 @@ from live import consumers
 from ops.metrics import sample_total
 from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
-from tests.live.sockets import closed_with, receive_until, student_socket, teacher_socket
+from tests.live.sockets import closed_with, joined_student_socket, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -44,8 +44,7 @@ async def test_a_students_snapshot_reaches_the_teacher_dashboard(layer, analyzer
 async def test_a_disconnected_student_shows_as_disconnected(layer, analyzer, teacher, student):
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await receive_until(dashboard, "student.update", where=lambda m: m["student"]["status"] != "disconnected")
     await browser.disconnect()
     update = await receive_until(dashboard, "student.update", where=lambda m: m["student"]["status"] == "disconnected")
@@ -96,8 +95,7 @@ async def test_an_anonymous_dashboard_socket_is_refused(layer, student):
     ],
 )
 async def test_a_bad_frame_gets_an_error_and_the_socket_stays_up(layer, analyzer, student, payload, code):
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await browser.send_to(bytes_data=payload)
     assert (await receive_until(browser, "error"))["code"] == code
     await browser.send_to(bytes_data=fake_jpeg("happy"))
@@ -108,8 +106,7 @@ async def test_a_bad_frame_gets_an_error_and_the_socket_stays_up(layer, analyzer
 
 
 async def test_a_corrupt_jpeg_is_reported_and_stores_nothing(layer, analyzer, student):
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await browser.send_to(bytes_data=fake_jpeg("corrupt"))
     error = await receive_until(browser, "error")
     assert error["code"] == "bad_frame"
@@ -130,8 +127,7 @@ async def test_a_corrupt_jpeg_is_reported_and_stores_nothing(layer, analyzer, st
     ],
 )
 async def test_bad_messages_get_a_clear_error_code(layer, student, text, code):
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await browser.send_to(text_data=text)
     assert (await receive_until(browser, "error"))["code"] == code
     await browser.send_to(text_data='{"type": "attention", "visible": true, "focused": true, "camera": "on"}')
@@ -142,8 +138,7 @@ async def test_bad_messages_get_a_clear_error_code(layer, student, text, code):
 async def test_frames_faster_than_the_interval_are_dropped_and_counted(layer, analyzer, student, monkeypatch):
     monkeypatch.setattr(consumers, "RATE_SLACK", 0.75)
     refused = sample_total("pulse_refused_total", limit="frame_rate")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await browser.send_to(bytes_data=fake_jpeg("happy"))
     await browser.send_to(bytes_data=fake_jpeg("sad"))
     assert (await receive_until(browser, "error"))["code"] == "rate_limited"
@@ -152,10 +147,8 @@ async def test_frames_faster_than_the_interval_are_dropped_and_counted(layer, an
 
 
 async def test_a_second_socket_replaces_the_first(layer, analyzer, student):
-    first = await student_socket(token_for(student))
-    await receive_until(first, "hello")
-    second = await student_socket(token_for(student))
-    await receive_until(second, "hello")
+    first = await joined_student_socket(student)
+    second = await joined_student_socket(student)
     assert await closed_with(first) == consumers.CLOSE_TOO_MANY_SOCKETS
     await second.disconnect()
 
@@ -190,8 +183,7 @@ async def test_students_of_two_sessions_never_see_each_others_data(layer, analyz
 async def test_ending_the_session_tells_the_students(layer, analyzer, teacher, student):
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await dashboard.send_json_to({"type": "session.end"})
     await receive_until(browser, "session.ended")
     assert await closed_with(browser) == consumers.CLOSE_NOT_LIVE

@@ -7,7 +7,7 @@ import pytest
 
 from live import consumers
 from tests.classroom.conftest import token_for
-from tests.live.sockets import closed_with, receive_until, student_socket, teacher_socket
+from tests.live.sockets import closed_with, joined_student_socket, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -29,8 +29,7 @@ def tracebacks(caplog) -> list[str]:
 
 @pytest.mark.parametrize(("text", "code"), MALFORMED)
 async def test_a_malformed_student_message_gets_an_error_and_the_socket_stays_open(layer, student, caplog, text, code):
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await browser.send_to(text_data=text)
     assert (await receive_until(browser, "error"))["code"] == code
     await browser.send_to(text_data='{"type": "self_report", "kind": "confused"}')
@@ -55,10 +54,8 @@ async def test_a_malformed_teacher_message_gets_an_error_and_the_socket_stays_op
 
 async def test_a_replaced_socket_sends_nothing_after_its_close(layer, student, caplog):
     """Under Daphne a send after the close raises autobahn's Disconnected, logged as a traceback."""
-    first = await student_socket(token_for(student))
-    await receive_until(first, "hello")
-    second = await student_socket(token_for(student))
-    await receive_until(second, "hello")
+    first = await joined_student_socket(student)
+    second = await joined_student_socket(student)
     assert await closed_with(first) == consumers.CLOSE_TOO_MANY_SOCKETS
     third = await student_socket(token_for(student))  # tells every older socket again, the closed first included
     await receive_until(third, "hello")

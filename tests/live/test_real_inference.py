@@ -13,8 +13,7 @@ from inference.serving.types import EMOTIONS
 from inference.training.synthetic import blank_frame_jpeg, synthetic_face_jpeg
 from live import consumers
 from live.engine import engine, engine_shutdown
-from tests.classroom.conftest import token_for
-from tests.live.sockets import receive_until, student_socket, teacher_socket
+from tests.live.sockets import joined_student_socket, receive_until, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -30,8 +29,7 @@ def real_model(settings, monkeypatch, tiny_models: tuple[Path, Path]) -> None:
 async def test_a_real_face_becomes_an_emotion_reading_and_an_empty_room_does_not(layer, real_model, teacher, student):
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
 
     await browser.send_to(bytes_data=synthetic_face_jpeg(seed=3))
     update = await receive_until(
@@ -70,8 +68,7 @@ async def test_an_emotion_off_session_never_runs_the_emotion_model(layer, real_m
         participant = await sync_to_async(participant_join)(session=session, display_name="Ava")
         dashboard = await teacher_socket(teacher, session.pk)
         await receive_until(dashboard, "snapshot")
-        browser = await student_socket(token_for(participant))
-        await receive_until(browser, "hello")
+        browser = await joined_student_socket(participant)
         await browser.send_to(bytes_data=synthetic_face_jpeg(seed=8))
         await receive_until(dashboard, "student.update", timeout=20, where=lambda m: m["student"]["status"] == "live")
         sessions[emotion_enabled] = list(runs)

@@ -9,7 +9,7 @@ from engagement.models import PollAnswer, Reading, SelfReport
 from live import consumers
 from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
-from tests.live.sockets import receive_until, student_socket, teacher_socket
+from tests.live.sockets import joined_student_socket, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -23,8 +23,7 @@ def no_rate_slack(monkeypatch):
 async def test_each_self_report_reaches_the_teacher_and_is_stored(layer, analyzer, teacher, student, kind):
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
 
     await browser.send_json_to({"type": "self_report", "kind": kind, "text": "  page  12? "})
     assert (await receive_until(browser, "self_report.ack"))["kind"] == kind
@@ -64,8 +63,7 @@ async def test_voice_counts_each_student_once(layer, analyzer, teacher, student)
 async def test_a_poll_round_trip(layer, analyzer, teacher, student):
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
 
     await dashboard.send_json_to({"type": "poll.start", "question": "Is this clear?"})
     started = await receive_until(browser, "poll.started")
@@ -129,8 +127,7 @@ async def test_the_deployment_setting_forces_emotion_off(settings, course):
 async def test_a_paused_camera_sends_attention_heartbeats_without_frames(layer, analyzer, teacher, student):
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await browser.send_json_to(
         {"type": "attention", "visible": False, "focused": False, "idle_s": 40, "camera": "paused"}
     )
@@ -144,8 +141,7 @@ async def test_a_paused_camera_sends_attention_heartbeats_without_frames(layer, 
 
 
 async def test_a_dark_frame_tells_the_student_how_to_fix_it(layer, analyzer, teacher, student):
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await browser.send_to(bytes_data=fake_jpeg("dark"))
     quality = await receive_until(browser, "quality")
     assert quality["state"] == "too_dark"

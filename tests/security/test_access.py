@@ -21,7 +21,7 @@ from classroom.tokens import participant_token
 from config.middleware import content_security_policy
 from live import consumers
 from tests.classroom.conftest import token_for
-from tests.live.sockets import closed_with, receive_until, student_socket
+from tests.live.sockets import closed_with, joined_student_socket, receive_until, student_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 # Pages a student opens (no login: the join code, then a participant token kept in their own session).
@@ -152,8 +152,7 @@ async def test_forged_tokens_are_refused(layer, student, forge):
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_student_who_left_cannot_come_back_with_the_old_token(layer, analyzer, student):
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await browser.send_json_to({"type": "leave", "delete_my_data": False})
     assert await closed_with(browser) == 1000
     again = await student_socket(token_for(student))

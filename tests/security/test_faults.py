@@ -31,7 +31,7 @@ from ops.metrics import sample_total
 from tests.classroom.conftest import token_for
 from tests.conftest import REQUIRE_SERVICES
 from tests.live.conftest import fake_jpeg
-from tests.live.sockets import closed_with, receive_until, student_socket, teacher_socket
+from tests.live.sockets import closed_with, joined_student_socket, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -124,8 +124,7 @@ async def until_listening_again(seconds: float = 15) -> None:
 async def test_a_redis_restart_mid_session_recovers_by_itself(private_redis, analyzer, teacher, student):
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await browser.send_to(bytes_data=fake_jpeg("happy"))
     await receive_until(dashboard, "student.update", where=lambda m: m["student"]["emotion"] == "happy")
     embedded_worker = engine().embedded_task
@@ -142,8 +141,7 @@ async def test_a_redis_restart_mid_session_recovers_by_itself(private_redis, ana
     # The pages reconnect; the same worker task, which outlived the outage, analyzes the next snapshot.
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await asyncio.sleep(1.2)  # the frame interval: the rate limit counts from the last accepted frame
     await browser.send_to(bytes_data=fake_jpeg("sad"))
     update = await receive_until(
@@ -166,8 +164,7 @@ async def test_connecting_while_redis_is_down_is_refused_with_try_again(private_
 
 async def test_a_frame_sent_while_the_layer_is_unreachable_is_a_counted_loss(monkeypatch, analyzer, student):
     """The socket stays up and says so; the next frame, once the layer answers again, goes through."""
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     lost_before = sample_total("pulse_snapshots_lost_total", reason="channel")
     layer = get_channel_layer()
     real_send = layer.send

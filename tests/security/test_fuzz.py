@@ -26,8 +26,7 @@ from engagement.models import Reading
 from inference import FaceAnalyzer
 from live import consumers, protocol
 from live.engine import engine
-from tests.classroom.conftest import token_for
-from tests.live.sockets import receive_until, student_socket, teacher_socket
+from tests.live.sockets import joined_student_socket, receive_until, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -182,8 +181,7 @@ def assert_documented(answers: list[dict], close_code: int | None) -> None:
 async def assert_control_student_carries_on(control: Participant) -> None:
     """The other session's student still gets their snapshot analyzed (this also waits for the worker:
     it handles batches in order, so the fuzzed frames sent before were done with)."""
-    browser = await student_socket(token_for(control))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(control)
     await browser.send_to(bytes_data=real_jpeg())
     quality = await receive_until(browser, "quality")
     assert quality["state"] == "no_face"
@@ -200,8 +198,7 @@ def readings_from_frames(participant: Participant) -> list[Reading]:
 @given(inputs=student_inputs)
 async def test_random_student_messages_get_documented_answers_and_store_nothing(world, inputs):
     _, fuzzed = await sync_to_async(new_student)(world["course"])
-    browser = await student_socket(token_for(fuzzed))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(fuzzed)
     await send_all(browser, inputs)
     answers, close_code = await answers_until_settled(browser)
     assert_documented(answers, close_code)

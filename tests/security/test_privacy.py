@@ -34,7 +34,7 @@ from ops.metrics import sample_total
 from tests.classroom.conftest import token_for
 from tests.engagement.conftest import Scripted, scripted_session
 from tests.live.conftest import fake_analysis
-from tests.live.sockets import closed_with, receive_until, student_socket, teacher_socket
+from tests.live.sockets import closed_with, joined_student_socket, receive_until, student_socket, teacher_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -135,8 +135,7 @@ async def test_streamed_snapshots_touch_no_disk_database_cache_or_log(
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
     await dashboard.send_json_to({"type": "thumbnails", "every_s": 2, "visible": [student.pk]})
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     thumbnails = []
     for _ in range(5):
         await browser.send_to(bytes_data=frames.next())
@@ -237,8 +236,7 @@ async def gone_from_the_dashboard(dashboard) -> None:
 async def test_a_student_leaves_with_delete_my_data_over_the_socket(frames, teacher, student):
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await stream_and_report(browser, dashboard, frames, student)
     await browser.send_json_to({"type": "leave", "delete_my_data": True})
     assert await closed_with(browser) == 1000
@@ -259,8 +257,7 @@ async def test_a_student_deletes_their_data_with_a_plain_post_even_without_a_soc
     participant = await database_sync_to_async(Participant.objects.get)(session=live_session)
     dashboard = await teacher_socket(teacher, live_session.pk)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(participant))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(participant)
     await stream_and_report(browser, dashboard, frames, participant)
 
     response = await database_sync_to_async(client.post)(delete_url)
@@ -366,8 +363,7 @@ def test_a_snapshot_still_queued_when_the_student_left_is_not_stored(student, fr
 
 async def test_a_self_report_from_a_socket_still_open_after_leaving_is_not_stored(frames, student):
     """Left from another tab (no close message reached this socket yet): its next self-report stores nothing."""
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await database_sync_to_async(participant_leave)(participant_id=student.pk, delete_data=True)
     await browser.send_json_to({"type": "self_report", "kind": "confused", "text": "still here?"})
     assert await closed_with(browser) == 1000

@@ -11,9 +11,14 @@ from engagement.models import PollAnswer, SelfReport
 from engagement.services import poll_open
 from live import consumers
 from live.records import student_key
-from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
-from tests.live.sockets import closed_with, per_tile, receive_until, student_socket, teacher_socket
+from tests.live.sockets import (
+    closed_with,
+    joined_student_socket,
+    per_tile,
+    receive_until,
+    teacher_socket,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -26,8 +31,7 @@ def no_rate_slack(monkeypatch):
 async def test_deleting_clears_the_live_record_and_the_tile_at_once(layer, analyzer, teacher, student):
     dashboard = await teacher_socket(teacher, student.session_id)
     await receive_until(dashboard, "snapshot")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await browser.send_to(bytes_data=fake_jpeg("happy"))
     await browser.send_json_to({"type": "self_report", "kind": "confused", "text": "my private note"})
     await receive_until(dashboard, "student.update", where=lambda m: m["student"]["last_report"] is not None)
@@ -49,8 +53,7 @@ async def test_deleting_clears_the_live_record_and_the_tile_at_once(layer, analy
 async def test_a_command_sent_after_deletion_gets_a_clear_error_and_stores_nothing(layer, analyzer, student, command):
     """Deleted from another tab: no close has reached this socket yet."""
     poll = await database_sync_to_async(poll_open)(session_id=student.session_id, question="Clear?")
-    browser = await student_socket(token_for(student))
-    await receive_until(browser, "hello")
+    browser = await joined_student_socket(student)
     await database_sync_to_async(participant_leave)(participant_id=student.pk, delete_data=True)
     if command == "self_report":
         await browser.send_json_to({"type": "self_report", "kind": "confused", "text": "still here?"})
