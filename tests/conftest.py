@@ -74,3 +74,11 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     keras_path = folder / "tiny.keras"
     build_classifier(widths=(8, 16), dropout=0.0).save(keras_path)
     return keras_path, export_serving_model(keras_path, folder / "tiny.tflite", quantize=False)
+
+
+@pytest.fixture
+def no_rate_slack(monkeypatch):
+    """No minimum gap between a student's frames (RATE_SLACK 0), so a socket test may send them back to back."""
+    from live import consumers
+
+    monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)

@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import channel_layers, get_channel_layer
 
 from classroom.services import participant_join, session_start
-from live import consumers, events
+from live import events
 from live.engine import Engine
 from live.engine import engine as live_engine
 from ops.metrics import sample_total
@@ -17,14 +17,9 @@ from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
 from tests.live.sockets import joined_student_socket, receive_until, student_socket, teacher_socket
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_rate_slack")]
 
 FLOOD = 600
-
-
-@pytest.fixture(autouse=True)
-def no_rate_slack(monkeypatch):
-    monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
 
 
 async def test_a_flood_of_one_class_does_not_hold_up_another_classs_tiles(

@@ -7,22 +7,16 @@ import pytest
 from channels.layers import channel_layers
 from prometheus_client import REGISTRY
 
-from live import consumers
 from live import engine as engine_module
 from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
 from tests.live.sockets import joined_student_socket, receive_until, student_socket, teacher_socket
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_rate_slack")]
 
 
 def value(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
-@pytest.fixture(autouse=True)
-def no_rate_slack(monkeypatch):
-    monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
 
 
 async def test_a_streamed_snapshot_is_counted_from_the_socket_to_the_stored_reading(layer, analyzer, teacher, student):

@@ -12,12 +12,7 @@ from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
 from tests.live.sockets import closed_with, joined_student_socket, receive_until, student_socket, teacher_socket
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def no_rate_slack(monkeypatch):
-    monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_rate_slack")]
 
 
 async def test_a_students_snapshot_reaches_the_teacher_dashboard(layer, analyzer, teacher, student):

@@ -6,17 +6,11 @@ from asgiref.sync import sync_to_async
 from classroom.models import ClassSession
 from classroom.services import participant_join, session_start
 from engagement.models import PollAnswer, Reading, SelfReport
-from live import consumers
 from tests.classroom.conftest import token_for
 from tests.live.conftest import fake_jpeg
 from tests.live.sockets import joined_student_socket, receive_until, student_socket, teacher_socket
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def no_rate_slack(monkeypatch):
-    monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_rate_slack")]
 
 
 @pytest.mark.parametrize("kind", ["confused", "too_fast", "too_slow", "all_good", "raise_hand"])

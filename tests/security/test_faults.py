@@ -33,12 +33,7 @@ from tests.conftest import REQUIRE_SERVICES
 from tests.live.conftest import fake_jpeg
 from tests.live.sockets import closed_with, joined_student_socket, receive_until, student_socket, teacher_socket
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def no_rate_slack(monkeypatch):
-    monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_rate_slack")]
 
 
 # --- a private Redis

@@ -36,12 +36,7 @@ from tests.engagement.conftest import Scripted, scripted_session
 from tests.live.conftest import fake_analysis
 from tests.live.sockets import closed_with, joined_student_socket, receive_until, student_socket, teacher_socket
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def no_rate_slack(monkeypatch):
-    monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_rate_slack")]
 
 
 class MarkedFrames:

@@ -9,7 +9,6 @@ from django.core.cache import cache
 from classroom.services import participant_leave
 from engagement.models import PollAnswer, SelfReport
 from engagement.services import poll_open
-from live import consumers
 from live.records import student_key
 from tests.live.conftest import fake_jpeg
 from tests.live.sockets import (
@@ -20,12 +19,7 @@ from tests.live.sockets import (
     teacher_socket,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def no_rate_slack(monkeypatch):
-    monkeypatch.setattr(consumers, "RATE_SLACK", 0.0)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_rate_slack")]
 
 
 async def test_deleting_clears_the_live_record_and_the_tile_at_once(layer, analyzer, teacher, student):
