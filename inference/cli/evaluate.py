@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
             **probabilities_report(labels, offset(probabilities, offsets)),
             "cross_fitted": _cross_fitted(labels, probabilities, min_recall=args.min_recall),
         }
+        if args.model is not None and args.model.suffix == ".keras":
+            report["class_offsets"]["export_command"] = _export_command(args.model, report["class_offsets"])
     if args.plot:
         confusion_plot(report, args.plot)
     report["models"] = [str(p) for p in args.ensemble] if args.ensemble else [str(args.model or "shipped")]
@@ -96,7 +98,19 @@ def run(args: argparse.Namespace) -> int:
             f"accuracy {crossed['accuracy']:.4f} (without offsets {report['accuracy']:.4f}), "
             f"lowest class recall {crossed['lowest_recall']:.3f}"
         )
+        if command := shifted_report.get("export_command"):
+            print(f"  bake them and the temperature fitted after them into the served model:\n    {command}")
     return 0
+
+
+def _export_command(model: Path, fitted: dict[str, Any]) -> str:
+    """The `export` call that serves what ``fitted`` scored: these offsets, then the temperature fitted on the
+    offset probabilities."""
+    offsets = ",".join(f"{v:g}" for v in fitted["offsets"])
+    return (
+        f"python -m inference export --model {model} --out {model.with_suffix('.tflite')} "
+        f"--temperature {fitted['temperature']:g} --class-offsets={offsets}"
+    )
 
 
 def _cross_fitted(labels: Any, probabilities: Any, *, min_recall: float) -> dict[str, float]:

@@ -19,13 +19,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--temperature",
         type=float,
         default=1.0,
-        help="divide the logits by this (temperature scaling, fitted on validation data by `evaluate`)",
+        help="divide the logits by this, after the class offsets (temperature scaling, fitted on validation data "
+        "by `evaluate`)",
     )
     parser.add_argument(
         "--class-offsets",
         type=lambda text: tuple(float(v) for v in text.split(",")),
         default=None,
-        help="comma-separated offsets added to the logits, one per emotion (fitted by `evaluate --min-recall`)",
+        help="comma-separated offsets added to the logits, one per emotion, as `evaluate --min-recall` prints them",
     )
 
 
@@ -42,9 +43,10 @@ def run(args: argparse.Namespace) -> int:
             class_offsets=args.class_offsets,
         )  # fmt: skip
         faces = np.random.default_rng(0).uniform(0, 255, (64, 48, 48, 1)).astype(np.float32)
-        reference = tempered(load_emotion_model(args.model, tta=False).predict(faces), args.temperature)
+        reference = load_emotion_model(args.model, tta=False).predict(faces)
         if args.class_offsets is not None:
             reference = offset(reference, np.asarray(args.class_offsets))
+        reference = tempered(reference, args.temperature)
         exported = load_emotion_model(out, tta=False).predict(faces)
     except InferenceError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -112,20 +112,20 @@ def export_serving_model(
     """Write the LiteRT flatbuffer of the classifier in `keras_path` to `out` and return `out`.
 
     With `quantize`, weights are stored as int8 with float activations (dynamic-range quantization):
-    a 4x smaller file and faster convolutions on the CPU, no calibration data needed. A `temperature` other
-    than 1 is baked into the final layer (its logits divided by it), so served probabilities are calibrated;
-    `class_offsets` (one per emotion, `evaluate --min-recall` fits them) are then added to the logits.
+    a 4x smaller file and faster convolutions on the CPU, no calibration data needed. `class_offsets` (one per
+    emotion) and a `temperature` are baked into the final layer as `evaluate --min-recall` fits them: the served
+    probabilities are softmax((logits + class_offsets) / temperature).
     """
     tf = training_module("tensorflow")
     model = keras_classifier_load(keras_path)
     if temperature != 1.0 or class_offsets is not None:
         logits = model.get_layer("logits")
-        kernel, bias = (w / temperature for w in logits.get_weights())
+        kernel, bias = logits.get_weights()
         if class_offsets is not None:
             if len(class_offsets) != len(EMOTIONS):
                 raise InferenceError(f"expected {len(EMOTIONS)} class offsets, got {len(class_offsets)}")
             bias = bias + np.asarray(class_offsets, dtype=bias.dtype)
-        logits.set_weights([kernel, bias])
+        logits.set_weights([kernel / temperature, bias / temperature])
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if quantize:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]

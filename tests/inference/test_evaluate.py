@@ -83,6 +83,21 @@ def test_evaluate_prints_one_json_object_with_consistent_supports(
     fitted = json.loads(capsys.readouterr().out)["class_offsets"]
     assert len(fitted["offsets"]) == len(EMOTIONS) and fitted["min_recall"] == 0.3
     assert set(fitted["cross_fitted"]) == {"accuracy", "lowest_recall"}
+    temperature, offsets = re.fullmatch(
+        rf"python -m inference export --model {re.escape(str(model_path))} --out \S+tiny\.tflite "
+        r"--temperature (\S+) --class-offsets=(\S+)",
+        fitted["export_command"],
+    ).groups()
+    assert float(temperature) == fitted["temperature"]
+    assert [float(v) for v in offsets.split(",")] == fitted["offsets"]
+
+    # Served as printed, the exported model scores what evaluate reported for the offsets.
+    assert main([*fitted["export_command"].split()[3:], "--float"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--data", str(tmp_path / "fer"), "--model", str(tmp_path / "tiny.tflite"), "--json"]) == 0
+    served = json.loads(capsys.readouterr().out)
+    assert served["accuracy"] == fitted["accuracy"]
+    assert served["confusion"] == fitted["confusion"]
 
 
 def test_evaluate_scores_an_ensemble_as_the_mean_of_its_members(
@@ -204,4 +219,4 @@ def test_class_offsets_baked_into_the_export_give_the_offset_answers(
     faces = np.random.default_rng(2).uniform(0, 255, (12, 48, 48, 1)).astype(np.float32)
     direct = load_emotion_model(keras_path, tta=False).predict(faces).astype(np.float64)
     served = load_emotion_model(out, tta=False).predict(faces)
-    np.testing.assert_allclose(served, offset(tempered(direct, 1.5), np.array(offsets)), atol=1e-4)
+    np.testing.assert_allclose(served, tempered(offset(direct, np.array(offsets)), 1.5), atol=1e-4)
