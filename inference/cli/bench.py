@@ -31,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keras", type=Path, default=None, help=".keras for the direct-call baseline")
     parser.add_argument("--threads", type=int, default=1, help="intra-op threads (default 1: one core)")
     parser.add_argument("--repeats", type=int, default=200)
-    parser.add_argument("--no-tta", action="store_true", help="classify each face once, without its mirror image")
+    parser.add_argument("--no-tta", action="store_true", help="classify each face once, without test-time augmentation")
     parser.add_argument(
         "--detection",
         action="store_true",
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
         return run_detection(args)
     from inference.serving.analyzer import FaceAnalyzer
-    from inference.serving.model import SHIPPED_KERAS, shipped_model_path
+    from inference.serving.model import SHIPPED_KERAS, shipped_model_path, tta_views
     from inference.training.keras_model import KerasEmotionModel, load_emotion_model
     from inference.training.synthetic import synthetic_face_jpeg
 
@@ -71,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
         rng = np.random.default_rng(0)
         one = rng.uniform(0, 255, (1, 48, 48, 1)).astype(np.float32)
         batch = rng.uniform(0, 255, (32, 48, 48, 1)).astype(np.float32)
-        # The direct Keras call on the exact input the served model sees (the face and, with TTA, its mirror).
-        direct_input = np.concatenate([one, one[:, :, ::-1]]) if tta else one
+        # The direct Keras call on the exact input the served model sees (with TTA, the face's ten views).
+        direct_input = tta_views(one) if tta else one
         analyzer = FaceAnalyzer(model=model)
         jpeg = synthetic_face_jpeg(width=320, height=240, seed=7)
         faces_found = len(analyzer.analyze(jpeg))

@@ -24,7 +24,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object")
     parser.add_argument("--plot", type=Path, default=None, help="write the confusion matrix as a PNG here")
-    parser.add_argument("--no-tta", action="store_true", help="no test-time augmentation (serving uses it)")
+    parser.add_argument(
+        "--no-tta", action="store_true", help="classify each face once (the live worker's default; EMOTION_TTA)"
+    )
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument(
         "--min-recall",

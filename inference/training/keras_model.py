@@ -18,7 +18,7 @@ import numpy as np
 from inference.serving.model import (
     INPUT_SHAPE,
     EmotionModel,
-    MirrorAveraging,
+    ViewAveraging,
     load_litert_model,
     shipped_model_path,
 )
@@ -58,7 +58,7 @@ def load_emotion_model(path: Path | str | None = None, *, tta: bool = True, thre
     return load_litert_model(path, tta=tta, threads=threads)
 
 
-class KerasEmotionModel(MirrorAveraging):
+class KerasEmotionModel(ViewAveraging):
     """A .keras classifier served through a `tf.function` with a fixed (None, 48, 48, 1) signature."""
 
     def __init__(self, path: Path, *, tta: bool = True, threads: int | None = 1) -> None:

@@ -1,4 +1,4 @@
-"""The serving models: LiteRT export matches Keras, mirror TTA, shape checks, and clear load errors."""
+"""The serving models: LiteRT export matches Keras, test-time augmentation, shape checks, clear load errors."""
 
 from __future__ import annotations
 
@@ -57,13 +57,37 @@ def test_batch_sizes_can_change_between_calls(tiny_models: tuple[Path, Path]) ->
     assert model.predict(batch[:0]).shape == (0, len(EMOTIONS))
 
 
-def test_mirror_tta_gives_a_face_and_its_mirror_image_the_same_answer(tiny_models: tuple[Path, Path]) -> None:
+def test_tta_averages_each_face_moved_two_pixels_each_way_and_mirrored(tiny_models: tuple[Path, Path]) -> None:
     model = load_emotion_model(tiny_models[1], tta=True)
     batch = faces(4, seed=5)
     assert np.allclose(model.predict(batch), model.predict(batch[:, :, ::-1]), atol=1e-5)
+
     plain = load_emotion_model(tiny_models[1], tta=False)
-    averaged = (plain.predict(batch) + plain.predict(batch[:, :, ::-1])) / 2
+    padded = np.pad(batch, ((0, 0), (2, 2), (2, 2), (0, 0)), mode="edge")
+    moved = [padded[:, 2 + dy : 50 + dy, 2 + dx : 50 + dx] for dy, dx in [(0, 0), (2, 0), (-2, 0), (0, 2), (0, -2)]]
+    views = [*moved, *(view[:, :, ::-1] for view in moved)]
+    averaged = np.mean([plain.predict(view) for view in views], axis=0)
     assert np.allclose(model.predict(batch), averaged, atol=1e-5)
+    assert not np.allclose(model.predict(batch), plain.predict(batch), rtol=0, atol=1e-6)  # a tiny, untrained net
+
+
+def test_the_tta_views_of_a_face_keep_its_pixels_and_move_them_by_two(tiny_models: tuple[Path, Path]) -> None:
+    from inference.serving.model import tta_views
+
+    face = np.arange(48 * 48, dtype=np.float32).reshape(1, 48, 48, 1)
+    views = tta_views(face)
+    assert views.shape == (10, 48, 48, 1)
+    assert np.array_equal(views[0], face[0]) and np.array_equal(views[5], face[0, :, ::-1])
+    moved = {(dy, dx) for dy in (-2, 0, 2) for dx in (-2, 0, 2) if abs(dy) + abs(dx) == 2}
+    found = set()
+    for view in views[1:5]:
+        [(dy, dx)] = [
+            (dy, dx)
+            for dy, dx in moved
+            if np.array_equal(view[6:42, 6:42], face[0, 6 - dy : 42 - dy, 6 - dx : 42 - dx])
+        ]
+        found.add((dy, dx))
+    assert found == moved
 
 
 def test_faces_of_the_wrong_shape_are_refused(tiny_models: tuple[Path, Path]) -> None:

@@ -81,8 +81,8 @@ async def test_an_emotion_off_session_never_runs_the_emotion_model(layer, real_m
     assert off_reading.face is True and off_reading.probabilities is None
 
 
-@pytest.mark.parametrize(("tta", "batch"), [(False, [1]), (True, [2])])
-def test_the_worker_classifies_the_mirror_image_too_only_when_configured(
+@pytest.mark.parametrize(("tta", "batch"), [(False, [1]), (True, [10])])
+def test_the_worker_classifies_the_ten_tta_views_only_when_configured(
     settings, monkeypatch, tiny_models: tuple[Path, Path], tta: bool, batch: list[int]
 ):
     from inference.serving.model import LiteRTEmotionModel
