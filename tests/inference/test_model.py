@@ -71,7 +71,7 @@ def test_tta_averages_each_face_moved_two_pixels_each_way_and_mirrored(tiny_mode
     assert not np.allclose(model.predict(batch), plain.predict(batch), rtol=0, atol=1e-6)  # a tiny, untrained net
 
 
-def test_the_tta_views_of_a_face_keep_its_pixels_and_move_them_by_two(tiny_models: tuple[Path, Path]) -> None:
+def test_the_tta_views_of_a_face_keep_its_pixels_and_move_them_by_two() -> None:
     from inference.serving.model import tta_views
 
     face = np.arange(48 * 48, dtype=np.float32).reshape(1, 48, 48, 1)
